@@ -1,0 +1,17 @@
+/*
+ * kpiscore.h - umbrella header: scoring and paying customer-service staff.
+ *
+ * Include this, link with `pkg-config --cflags --libs kpiscore`.
+ *
+ * Copyright (c) kpiscore authors. SPDX-License-Identifier: MIT
+ */
+#ifndef KPISCORE_H
+#define KPISCORE_H
+
+#include "kpiscore/common.h"
+#include "kpiscore/version.h"
+#include "kpiscore/error.h"
+#include "kpiscore/alloc.h"
+#include "kpiscore/decimal.h"
+
+#endif /* KPISCORE_H */

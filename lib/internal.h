@@ -1,0 +1,86 @@
+/*
+ * internal.h - helpers shared by the library's modules. Never installed,
+ * never exported: names start with kpi__ and have hidden visibility.
+ */
+#ifndef KPISCORE_INTERNAL_H
+#define KPISCORE_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+#include "kpiscore.h"
+
+#if defined(__GNUC__)
+#define KPI__PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define KPI__LIKELY(x) __builtin_expect(!!(x), 1)
+#define KPI__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define KPI__PRINTF(f, a)
+#define KPI__LIKELY(x) (x)
+#define KPI__UNLIKELY(x) (x)
+#endif
+
+/* 128-bit intermediates keep products of two int64 exact. */
+__extension__ typedef __int128 kpi__i128;
+__extension__ typedef unsigned __int128 kpi__u128;
+
+/* ---- error record (error.c) ------------------------------------------ */
+
+/* Every public entry point that can fail calls this first. */
+void kpi__error_reset(void);
+
+/*
+ * Records a failure unless one is already recorded in this call (the
+ * first, innermost failure wins) and returns @code, so that
+ * `return kpi__fail(KPI_EINVAL, "...")` reads naturally.
+ */
+kpi_status kpi__fail(kpi_status code, const char *fmt, ...) KPI__PRINTF(2, 3);
+kpi_status kpi__vfail(kpi_status code, const char *fmt, va_list ap);
+
+/* Location setters: each fills only what the record does not know yet. */
+void kpi__error_set_source(const char *source);
+void kpi__error_set_position(long line, long column, long long offset);
+void kpi__error_set_path(const char *path);
+
+/* True when a failure is recorded in the current call. */
+bool kpi__error_pending(void);
+
+/* ---- allocation (alloc.c) -------------------------------------------- */
+
+/*
+ * The library's only way to get memory. On failure they record KPI_ENOMEM
+ * ("out of memory allocating N bytes") and return NULL.
+ */
+void *kpi__malloc(size_t size);
+void *kpi__calloc(size_t count, size_t size);
+void *kpi__realloc(void *ptr, size_t size);
+/* realloc of count * size bytes, failing (KPI_ENOMEM) on multiplication overflow. */
+void *kpi__reallocarray(void *ptr, size_t count, size_t size);
+void kpi__free(void *ptr);
+char *kpi__strdup(const char *s);
+char *kpi__strndup(const char *s, size_t n);
+
+/* ---- exact arithmetic (decimal.c) ------------------------------------ */
+
+/* true when @mode is one of KPI_ROUND_*. */
+bool kpi__round_valid(kpi_round mode);
+
+/*
+ * @num / @den rounded to an integer with @mode. @den must not be 0 and
+ * @mode must be valid (callers check both).
+ */
+kpi__i128 kpi__div_round(kpi__i128 num, kpi__i128 den, kpi_round mode);
+
+/* Narrows to int64; false when it does not fit. */
+static inline bool kpi__i128_fits(kpi__i128 v)
+{
+    return v >= INT64_MIN && v <= INT64_MAX;
+}
+
+/* 10^n for 0 <= n <= 18. */
+int64_t kpi__pow10(int n);
+
+/* Number of UTF-8 code points in the first @bytes bytes of @s. */
+long kpi__utf8_count(const char *s, size_t bytes);
+
+#endif /* KPISCORE_INTERNAL_H */
