@@ -13,5 +13,6 @@
 #include "kpiscore/error.h"
 #include "kpiscore/alloc.h"
 #include "kpiscore/decimal.h"
+#include "kpiscore/lint.h"
 
 #endif /* KPISCORE_H */
