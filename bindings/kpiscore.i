@@ -103,9 +103,143 @@ static void set_error_classes(PyObject *classes)
 %enddef
 #endif /* SWIGPYTHON */
 
+
+#ifdef SWIGJAVA
+%{
+/* Throws org.kpiscore.KpiException carrying kpi_error_last()'s record. */
+static void kpi_java_throw(JNIEnv *jenv, kpi_status status)
+{
+    const kpi_error *e = kpi_error_last();
+    jclass cls = (*jenv)->FindClass(jenv, "org/kpiscore/KpiException");
+    if (!cls)
+        return; /* NoClassDefFoundError is pending */
+    jmethodID ctor = (*jenv)->GetMethodID(jenv, cls, "<init>",
+        "(ILjava/lang/String;Ljava/lang/String;Ljava/lang/String;JJJLjava/lang/String;)V");
+    if (!ctor)
+        return;
+    int own = kpi_error_code(e) == status;
+    jobject ex = (*jenv)->NewObject(jenv, cls, ctor, (jint)status,
+        (*jenv)->NewStringUTF(jenv, own ? kpi_error_text(e) : kpi_status_str(status)),
+        (*jenv)->NewStringUTF(jenv, own ? kpi_error_message(e) : kpi_status_str(status)),
+        (*jenv)->NewStringUTF(jenv, kpi_error_source(e)), (jlong)kpi_error_line(e),
+        (jlong)kpi_error_column(e), (jlong)kpi_error_offset(e),
+        (*jenv)->NewStringUTF(jenv, kpi_error_path(e)));
+    if (ex)
+        (*jenv)->Throw(jenv, (jthrowable)ex);
+}
+%}
+
+/* a failing status throws; otherwise the Java method returns nothing */
+%typemap(jni) kpi_status "void"
+%typemap(jtype) kpi_status "void"
+%typemap(jstype) kpi_status "void"
+%typemap(javaout) kpi_status { $jnicall; }
+/* ...but a status passed in (kpi_status_str) is a plain int */
+%typemap(jni) kpi_status status "jint"
+%typemap(jtype) kpi_status status "int"
+%typemap(jstype) kpi_status status "int"
+%typemap(javain) kpi_status status "$javainput"
+%typemap(in) kpi_status status { $1 = (kpi_status)$input; }
+%typemap(out) kpi_status {
+    if ($1 != KPI_OK) {
+        kpi_java_throw(jenv, $1);
+        return $null;
+    }
+}
+
+/* int64 out-parameters: a long[1] the call fills */
+%define KPI_JAVA_OUT(CTYPE, JARR, JTYPE, JAVAARR, SETTER)
+%typemap(jni) CTYPE *out #JARR
+%typemap(jtype) CTYPE *out #JAVAARR
+%typemap(jstype) CTYPE *out #JAVAARR
+%typemap(javain) CTYPE *out "$javainput"
+%typemap(in) CTYPE *out (CTYPE temp = 0) {
+    if (!$input || (*jenv)->GetArrayLength(jenv, $input) < 1) {
+        SWIG_JavaThrowException(jenv, SWIG_JavaIllegalArgumentException, "an array of one element is needed for the result");
+        return $null;
+    }
+    $1 = &temp;
+}
+%typemap(argout) CTYPE *out { JTYPE v = (JTYPE)temp$argnum; (*jenv)->SETTER(jenv, $input, 0, 1, &v); }
+%enddef
+KPI_JAVA_OUT(int64_t, jlongArray, jlong, long[], SetLongArrayRegion)
+KPI_JAVA_OUT(int32_t, jintArray, jint, int[], SetIntArrayRegion)
+
+/* arrays of int64 in: a Java long[], read in place where the JVM allows */
+%define KPI_JAVA_LONG_ARRAY_IN(CT, P, N)
+%typemap(jni) (const CT *P, size_t N) "jlongArray"
+%typemap(jtype) (const CT *P, size_t N) "long[]"
+%typemap(jstype) (const CT *P, size_t N) "long[]"
+%typemap(javain) (const CT *P, size_t N) "$javainput"
+%typemap(in) (const CT *P, size_t N) {
+    if (!$input) {
+        SWIG_JavaThrowException(jenv, SWIG_JavaNullPointerException, "array is null");
+        return $null;
+    }
+    $1 = ($1_ltype)(*jenv)->GetLongArrayElements(jenv, $input, 0);
+    $2 = (size_t)(*jenv)->GetArrayLength(jenv, $input);
+}
+%typemap(freearg) (const CT *P, size_t N) { if ($1) (*jenv)->ReleaseLongArrayElements(jenv, $input, (jlong *)$1, JNI_ABORT); }
+%enddef
+KPI_JAVA_LONG_ARRAY_IN(kpi_dec, sorted, n)
+
+/* text in: a Java String (UTF-8 as the JVM gives it) with its length */
+%typemap(jni) (const char *text, size_t len) "jstring"
+%typemap(jtype) (const char *text, size_t len) "String"
+%typemap(jstype) (const char *text, size_t len) "String"
+%typemap(javain) (const char *text, size_t len) "$javainput"
+%typemap(in) (const char *text, size_t len) {
+    if (!$input) {
+        SWIG_JavaThrowException(jenv, SWIG_JavaNullPointerException, "text is null");
+        return $null;
+    }
+    $1 = (char *)(*jenv)->GetStringUTFChars(jenv, $input, 0);
+    if (!$1) return $null;
+    $2 = strlen($1);
+}
+%typemap(freearg) (const char *text, size_t len) { if ($1) (*jenv)->ReleaseStringUTFChars(jenv, $input, $1); }
+
+/* formatting: Java gets a String from these helpers instead of a buffer */
+%ignore kpi_money_format;
+%ignore kpi_dec_format;
+%inline %{
+static char *kpi_java_format_money(kpi_money value, unsigned flags)
+{
+    static _Thread_local char buf[64];
+    kpi_money_format(value, flags, buf, sizeof buf);
+    return buf;
+}
+static char *kpi_java_format_dec(kpi_dec value, int places, kpi_round mode)
+{
+    static _Thread_local char buf[64];
+    kpi_dec_format(value, places, mode, buf, sizeof buf);
+    return buf;
+}
+%}
+
+%define KPI_HANDLE(T)
+%typemap(jni) T **out "jlongArray"
+%typemap(jtype) T **out "long[]"
+%typemap(jstype) T **out "long[]"
+%typemap(javain) T **out "$javainput"
+%typemap(in) T **out (T *temp = NULL) {
+    if (!$input || (*jenv)->GetArrayLength(jenv, $input) < 1) {
+        SWIG_JavaThrowException(jenv, SWIG_JavaIllegalArgumentException, "an array of one element is needed for the handle");
+        return $null;
+    }
+    $1 = &temp;
+}
+%typemap(argout) T **out { jlong v = (jlong)(intptr_t)temp$argnum; (*jenv)->SetLongArrayRegion(jenv, $input, 0, 1, &v); }
+%enddef
+%javaconst(1);
+#endif /* SWIGJAVA */
+
 /* ---- the API ------------------------------------------------------------ */
 #define KPI_API
 %ignore kpi_set_allocator; /* C embedders only: hooks are C function pointers */
+/* Bindings read the error record through their exceptions; a getter that
+ * returns a status would otherwise be taken for a failing call. */
+%ignore kpi_error_code;
 
 KPI_HANDLE(kpi_lint)
 
