@@ -51,6 +51,8 @@ kpi_status kpi_percentrank_of(kpi_dec *out, double *out_f64, const kpi_dec *valu
     kpi_status st = kpi__rank_options_load(&o, opt, "kpi_percentrank_of");
     if (st != KPI_OK)
         return st;
+    if (!opt)
+        o.pct_kind = KPI_PCT_EXCEL_INC;
     if (o.pct_kind == KPI_PCT_RANK)
         return kpi__fail(KPI_EINVAL, "kpi_percentrank_of: opt->pct_kind KPI_PCT_RANK (pandas) is "
                                      "defined only for members of the set; use kpi_rank(), or "

@@ -149,7 +149,8 @@ KPI_API kpi_status kpi_rank(kpi_dec *ranks, kpi_dec *pcts, double *pcts_f64,
  * @param n       its size; 0 gives KPI_ENA
  * @param x       m query values
  * @param m       how many queries
- * @param opt     pct_kind (not KPI_PCT_RANK), significance, pct_round; NULL for defaults
+ * @param opt     pct_kind (not KPI_PCT_RANK), significance, pct_round; NULL for
+ *                PERCENTRANK.INC with 3 digits
  * @return KPI_OK; KPI_ENA (empty set); KPI_ERANGE (Excel kind, x outside
  *         the set's range); KPI_EINVAL; KPI_ELIMIT; KPI_ENOMEM. Outputs are
  *         untouched on failure. Thread-safe.
