@@ -75,9 +75,7 @@ kpi_status kpi_percentrank_of(kpi_dec *out, double *out_f64, const kpi_dec *valu
         return KPI_ENOMEM;
     }
     size_t cnt;
-    st = kpi__rank_sort(order, &cnt, values, n, KPI_RANK_ASC, NULL, KPI_RANK_ASC, NULL, NULL);
-    for (size_t k = 0; st == KPI_OK && k < n; k++)
-        sorted[k] = values[order[k]];
+    st = kpi__rank_sort(order, sorted, &cnt, values, n, KPI_RANK_ASC, NULL, KPI_RANK_ASC, NULL, NULL);
     /* check every query before writing any output */
     for (size_t j = 0; st == KPI_OK && excel && j < m; j++) {
         if (x[j] < sorted[0] || x[j] > sorted[n - 1]) {

@@ -34,7 +34,8 @@ typedef struct {
     size_t idx;
 } pair;
 
-enum { DIGIT_BITS = 11, DIGITS = 6, BUCKETS = 1 << DIGIT_BITS };
+/* Digits up to 13 bits: 3 passes cover the 37 bits of scores 0..100 to 9 places. */
+enum { MAX_BITS = 13, MAX_PASSES = 5, MAX_BUCKETS = 1 << MAX_BITS };
 
 /* Maps a kpi_dec to an unsigned key whose ascending order is the rank order. */
 static inline uint64_t dec_key(kpi_dec v, kpi_rank_order dir)
@@ -43,32 +44,49 @@ static inline uint64_t dec_key(kpi_dec v, kpi_rank_order dir)
     return dir == KPI_RANK_DESC ? ~u : u;
 }
 
-/*
- * Stable sort of a[0..m) by key, 11 bits a pass; a pass whose digit is the
- * same for every key is skipped (scores in 0..100 need 4 of the 6).
- * Returns the buffer (a or b) that holds the result.
- */
-static pair *radix(pair *a, pair *b, size_t m, size_t (*hist)[BUCKETS])
+static inline kpi_dec key_dec(uint64_t k, kpi_rank_order dir)
 {
-    memset(hist, 0, sizeof(size_t) * DIGITS * BUCKETS);
-    for (size_t i = 0; i < m; i++) {
-        uint64_t k = a[i].key;
-        for (int d = 0; d < DIGITS; d++)
-            hist[d][(k >> (d * DIGIT_BITS)) & (BUCKETS - 1)]++;
+    return (kpi_dec)((dir == KPI_RANK_DESC ? ~k : k) ^ (UINT64_C(1) << 63));
+}
+
+/*
+ * Stable LSD radix sort of a[0..m) by key. Only the bits in which keys
+ * differ from the smallest are sorted, in as few passes of at most 13 bits
+ * as they need. Returns the buffer (a or b) that holds the result.
+ */
+static pair *radix(pair *a, pair *b, size_t m, size_t *hist)
+{
+    uint64_t lo = a[0].key, hi = a[0].key;
+    for (size_t i = 1; i < m; i++) {
+        lo = a[i].key < lo ? a[i].key : lo;
+        hi = a[i].key > hi ? a[i].key : hi;
     }
-    for (int d = 0; d < DIGITS; d++) {
-        size_t *h = hist[d];
-        int shift = d * DIGIT_BITS;
-        if (h[(a[0].key >> shift) & (BUCKETS - 1)] == m)
+    int bits = 0;
+    for (uint64_t r = hi - lo; r; r >>= 1)
+        bits++;
+    if (bits == 0)
+        return a;
+    int passes = (bits + MAX_BITS - 1) / MAX_BITS, width = (bits + passes - 1) / passes;
+    size_t buckets = (size_t)1 << width, mask = buckets - 1;
+    memset(hist, 0, sizeof(size_t) * (size_t)passes * buckets);
+    for (size_t i = 0; i < m; i++) {
+        uint64_t k = a[i].key - lo;
+        for (int d = 0; d < passes; d++)
+            hist[(size_t)d * buckets + ((k >> (d * width)) & mask)]++;
+    }
+    for (int d = 0; d < passes; d++) {
+        size_t *h = hist + (size_t)d * buckets;
+        int shift = d * width;
+        if (h[((a[0].key - lo) >> shift) & mask] == m)
             continue;
         size_t sum = 0;
-        for (int v = 0; v < BUCKETS; v++) {
+        for (size_t v = 0; v < buckets; v++) {
             size_t t = h[v];
             h[v] = sum;
             sum += t;
         }
         for (size_t i = 0; i < m; i++)
-            b[h[(a[i].key >> shift) & (BUCKETS - 1)]++] = a[i];
+            b[h[((a[i].key - lo) >> shift) & mask]++] = a[i];
         pair *t = a;
         a = b;
         b = t;
@@ -76,8 +94,8 @@ static pair *radix(pair *a, pair *b, size_t m, size_t (*hist)[BUCKETS])
     return a;
 }
 
-kpi_status kpi__rank_sort(size_t *order, size_t *m_out, const kpi_dec *scores, size_t n,
-                          kpi_rank_order dir, const kpi_dec *key, kpi_rank_order key_dir,
+kpi_status kpi__rank_sort(size_t *order, kpi_dec *vals, size_t *m_out, const kpi_dec *scores,
+                          size_t n, kpi_rank_order dir, const kpi_dec *key, kpi_rank_order key_dir,
                           const uint32_t *group, const uint8_t *include)
 {
     size_t m = 0;
@@ -86,11 +104,11 @@ kpi_status kpi__rank_sort(size_t *order, size_t *m_out, const kpi_dec *scores, s
         return KPI_OK;
     }
     size_t bytes_pairs = n * sizeof(pair);
-    char *mem = kpi__malloc(2 * bytes_pairs + sizeof(size_t) * DIGITS * BUCKETS);
+    char *mem = kpi__malloc(2 * bytes_pairs + sizeof(size_t) * MAX_PASSES * MAX_BUCKETS);
     if (!mem)
         return KPI_ENOMEM;
     pair *buf0 = (pair *)mem, *buf1 = (pair *)(mem + bytes_pairs), *a = buf0;
-    size_t (*hist)[BUCKETS] = (size_t(*)[BUCKETS])(mem + 2 * bytes_pairs);
+    size_t *hist = (size_t *)(mem + 2 * bytes_pairs);
     /* least significant key first: the stable passes keep the earlier orders */
     for (size_t i = 0; i < n; i++)
         if (!include || include[i])
@@ -108,8 +126,10 @@ kpi_status kpi__rank_sort(size_t *order, size_t *m_out, const kpi_dec *scores, s
             a = radix(a, a == buf0 ? buf1 : buf0, m, hist);
         }
     }
-    for (size_t i = 0; i < m; i++)
+    for (size_t i = 0; i < m; i++) {
         order[i] = a[i].idx;
+        vals[i] = group ? scores[a[i].idx] : key_dec(a[i].key, dir);
+    }
     kpi__free(mem);
     *m_out = m;
     return KPI_OK;
@@ -117,7 +137,7 @@ kpi_status kpi__rank_sort(size_t *order, size_t *m_out, const kpi_dec *scores, s
 
 /* ---- the walk ------------------------------------------------------------ */
 
-kpi_status kpi__rank_walk(const size_t *order, size_t m, const kpi_dec *scores,
+kpi_status kpi__rank_walk(const size_t *order, size_t m, const kpi_dec *vals,
                           const uint32_t *group, kpi__standing_fn fn, void *ctx)
 {
     size_t g0 = 0;
@@ -130,10 +150,10 @@ kpi_status kpi__rank_walk(const size_t *order, size_t m, const kpi_dec *scores,
         }
         kpi__standing s = {0, 0, 0, 0, g1 - g0, 1};
         for (size_t k = g0 + 1; k < g1; k++)
-            s.distinct += scores[order[k]] != scores[order[k - 1]];
+            s.distinct += vals[k] != vals[k - 1];
         for (size_t a = g0, b; a < g1; a = b) {
-            kpi_dec v = scores[order[a]];
-            for (b = a + 1; b < g1 && scores[order[b]] == v; b++)
+            kpi_dec v = vals[a];
+            for (b = a + 1; b < g1 && vals[b] == v; b++)
                 ;
             s.before = a - g0;
             s.tied = b - a;
@@ -198,8 +218,28 @@ static bool excel_kind(kpi_pct_kind kind)
     return kind == KPI_PCT_EXCEL_INC || kind == KPI_PCT_EXCEL_EXC;
 }
 
+/* a / b for a >= 0, b > 0 in 64 bits, rounded with mode (the hot path of a batch) */
+static uint64_t udiv_round(uint64_t a, uint64_t b, kpi_round mode)
+{
+    uint64_t q = a / b, r = a % b;
+    switch (mode) {
+    case KPI_ROUND_HALF_UP: return q + (r >= b - r);
+    case KPI_ROUND_HALF_EVEN: return q + (r > b - r || (r == b - r && (q & 1)));
+    case KPI_ROUND_HALF_DOWN: return q + (r > b - r);
+    case KPI_ROUND_UP:
+    case KPI_ROUND_CEILING: return q + (r != 0);
+    default: return q;
+    }
+}
+
 kpi_dec kpi__pct_dec(kpi__frac f, kpi_pct_kind kind, int sig, kpi_round mode)
 {
+    if (f.num >= 0 && f.num < ((kpi__i128)1 << 33) && f.den < ((kpi__i128)1 << 62)) {
+        if (excel_kind(kind))
+            return (kpi_dec)((uint64_t)f.num * (uint64_t)kpi__pow10(sig) / (uint64_t)f.den *
+                             (uint64_t)kpi__pow10(KPI_DEC_PLACES - sig));
+        return (kpi_dec)udiv_round((uint64_t)f.num * KPI_DEC_ONE, (uint64_t)f.den, mode);
+    }
     if (excel_kind(kind)) {
         /* Excel truncates to `significance` digits; the fraction is >= 0 */
         kpi__i128 digits = f.num * kpi__pow10(sig) / f.den;
@@ -300,10 +340,14 @@ kpi_status kpi_rank(kpi_dec *ranks, kpi_dec *pcts, double *pcts_f64, const kpi_d
     if (n == 0)
         return KPI_OK;
     size_t *order = kpi__malloc(n * sizeof *order), m;
-    if (!order)
+    kpi_dec *vals = kpi__malloc(n * sizeof *vals);
+    if (!order || !vals) {
+        kpi__free(order);
+        kpi__free(vals);
         return KPI_ENOMEM;
+    }
     const uint8_t *include = o.eligibility == KPI_ELIGIBLE_RANK_AMONG ? o.eligible : NULL;
-    st = kpi__rank_sort(order, &m, scores, n, o.order, o.key, o.key_order, o.group, include);
+    st = kpi__rank_sort(order, vals, &m, scores, n, o.order, o.key, o.key_order, o.group, include);
     if (st == KPI_OK) {
         for (size_t i = 0; include && i < n; i++) {
             if (include[i])
@@ -316,8 +360,9 @@ kpi_status kpi_rank(kpi_dec *ranks, kpi_dec *pcts, double *pcts_f64, const kpi_d
                 pcts_f64[i] = NAN;
         }
         rank_ctx c = {ranks, pcts, pcts_f64, &o};
-        st = kpi__rank_walk(order, m, scores, o.group, write_standing, &c);
+        st = kpi__rank_walk(order, m, vals, o.group, write_standing, &c);
     }
     kpi__free(order);
+    kpi__free(vals);
     return st;
 }

@@ -12,10 +12,10 @@
 /*
  * Fills order[0..*m) with the indices i < n (those with include[i] != 0 when
  * include is given) in rank order: by group ascending, then score (desc or
- * asc), then key (key_order), then input index. Stable radix sort; one
- * allocation. Returns KPI_OK or KPI_ENOMEM.
+ * asc), then key (key_order), then input index; vals[k] = scores[order[k]].
+ * Stable radix sort; one allocation. Returns KPI_OK or KPI_ENOMEM.
  */
-kpi_status kpi__rank_sort(size_t *order, size_t *m, const kpi_dec *scores, size_t n,
+kpi_status kpi__rank_sort(size_t *order, kpi_dec *vals, size_t *m, const kpi_dec *scores, size_t n,
                           kpi_rank_order dir, const kpi_dec *key, kpi_rank_order key_dir,
                           const uint32_t *group, const uint8_t *include);
 
@@ -30,11 +30,11 @@ typedef struct {
 } kpi__standing;
 
 /*
- * Walks order[0..m) (as kpi__rank_sort left it) run by run and calls
+ * Walks order[0..m) and vals[0..m) (as kpi__rank_sort left them) run by run and calls
  * fn(ctx, k, index, standing) for each k-th element in order.
  */
 typedef kpi_status (*kpi__standing_fn)(void *ctx, size_t k, size_t index, const kpi__standing *s);
-kpi_status kpi__rank_walk(const size_t *order, size_t m, const kpi_dec *scores,
+kpi_status kpi__rank_walk(const size_t *order, size_t m, const kpi_dec *vals,
                           const uint32_t *group, kpi__standing_fn fn, void *ctx);
 
 /* An exact fraction num / den (den > 0). */

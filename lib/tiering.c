@@ -44,19 +44,22 @@ kpi_status kpi__tiering_ranked(kpi_tiering **out, size_t **order_out, size_t *m,
     kpi_tiering *res = kpi__calloc(1, sizeof *res);
     size_t *order = kpi__malloc((n ? n : 1) * sizeof *order);
     kpi__tier_row *rows = kpi__malloc((n ? n : 1) * sizeof *rows);
-    if (!res || !order || !rows) {
+    kpi_dec *vals = kpi__malloc((n ? n : 1) * sizeof *vals);
+    if (!res || !order || !rows || !vals) {
         kpi__free(res);
         kpi__free(order);
         kpi__free(rows);
+        kpi__free(vals);
         return KPI_ENOMEM;
     }
     const uint8_t *include = o->eligibility == KPI_ELIGIBLE_RANK_AMONG ? o->eligible : NULL;
-    kpi_status st = kpi__rank_sort(order, m, scores, n, o->order, o->key, o->key_order, o->group,
+    kpi_status st = kpi__rank_sort(order, vals, m, scores, n, o->order, o->key, o->key_order, o->group,
                                    include);
     if (st != KPI_OK) {
         kpi__free(res);
         kpi__free(order);
         kpi__free(rows);
+        kpi__free(vals);
         return st;
     }
     for (size_t i = 0; i < n; i++) {
@@ -65,7 +68,8 @@ kpi_status kpi__tiering_ranked(kpi_tiering **out, size_t **order_out, size_t *m,
         rows[i] = r;
     }
     fill_ctx c = {rows, o};
-    kpi__rank_walk(order, *m, scores, o->group, fill, &c);
+    kpi__rank_walk(order, *m, vals, o->group, fill, &c);
+    kpi__free(vals);
     for (size_t k = 0; k < *m; k++)
         rows[order[k]].reason = KPI_REASON_BAND; /* ranked; the caller decides */
     res->n = n;
