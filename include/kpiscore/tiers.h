@@ -260,12 +260,12 @@ KPI_API kpi_status kpi_tier_table_apply(kpi_tiering **out, const kpi_tier_table 
 
 /**
  * Places @p n agents into the forced distribution's tiers by rank, within
- * each group, among the eligible (opt->eligible); quotas count the
- * eligible agents of the group.
+ * each group. Shares are of the group's ranked agents: with
+ * KPI_ELIGIBLE_RANK_AMONG only the eligible are ranked and counted; with
+ * KPI_ELIGIBLE_GATE everyone counts but ineligible agents are never placed.
+ * Under KPI_TIE_KEY without opt->key, the input index decides.
  *
- * @return KPI_OK; KPI_EINVAL (also: tie policy KPI_TIE_KEY without
- *         opt->key is allowed, input index then decides); KPI_ELIMIT;
- *         KPI_EOVERFLOW; KPI_ENOMEM.
+ * @return KPI_OK; KPI_EINVAL; KPI_ELIMIT; KPI_ENOMEM.
  * @since 1.0
  */
 KPI_API kpi_status kpi_forced_apply(kpi_tiering **out, const kpi_forced *forced,
