@@ -14,5 +14,6 @@
 #include "kpiscore/alloc.h"
 #include "kpiscore/decimal.h"
 #include "kpiscore/lint.h"
+#include "kpiscore/pay.h"
 
 #endif /* KPISCORE_H */
