@@ -219,6 +219,10 @@ static kpi_status check_pair(struct checker *c, const kpi_schedule_def *def,
                      B((int64_t)(lo + 1)), B((int64_t)end));
         return c->status;
     }
+    if (def->mode == KPI_BRACKET_MARGINAL && lo > hi && r->from == p->to)
+        return complain(c, KPI_EPLAN, "bracket-gap", AT(".from"),
+                        "neither rows[%zu] nor rows[%zu] owns %s, so it falls in no row; let one "
+                        "of them own it", i - 1, i, B(r->from)), c->status;
     if (def->mode == KPI_BRACKET_MARGINAL && (lo > hi || r->from != p->to))
         return complain(c, KPI_EPLAN, "bracket-gap", AT(".from"),
                         "rows[%zu].from %s differs from rows[%zu].to %s, but marginal slices "
@@ -534,8 +538,10 @@ kpi_status kpi_schedule_increment(const kpi_schedule *s, kpi_money mtd, kpi_mone
     kpi_status st = check_eval(s, out, NULL, KPI_BASIS_AMOUNT, "kpi_schedule_increment");
     if (st != KPI_OK)
         return st;
-    kpi_money total, before, after;
-    if (kpi_money_add(mtd, sale, &total) != KPI_OK)
+    kpi_money before, after;
+    kpi__i128 sum = (kpi__i128)mtd + sale;
+    kpi_money total = (kpi_money)sum;
+    if (!kpi__i128_fits(sum))
         return kpi__fail(KPI_EOVERFLOW, "month-to-date %s plus the sale %s does not fit in a "
                          "kpi_money", kpi__money_text(mtd).text, kpi__money_text(sale).text);
     if ((st = eval_core(s, mtd, mtd, &before, NULL, -1)) != KPI_OK ||
