@@ -563,21 +563,31 @@ kpi_status kpi_schedule_increment(const kpi_schedule *s, kpi_money mtd, kpi_mone
 #define ALWAYS_INLINE static inline
 #endif
 
-/* @v / @d rounded with @mode, as kpi__div_round does, in 64 bits (d > 0). */
-ALWAYS_INLINE int64_t rdiv64(int64_t v, int64_t d, kpi_round mode)
+/*
+ * The rounding of the hot loop, without a branch: with q0 = |v| / d and
+ * r = |v| % d, the magnitude goes up by one when r + (q0 & odd) > limit,
+ * where the limit (and odd, for half-even) depend on the mode and the sign.
+ * This is kpi__div_round in 64 bits; the batch == scalar tests hold it to it.
+ */
+struct rounder {
+    uint64_t limit_pos, limit_neg; /* round the magnitude up when r (+ odd bit) exceeds this */
+    uint64_t odd;                  /* 1 for half-even: a tie rounds to the even quotient */
+};
+
+static struct rounder make_rounder(kpi_round mode, uint64_t d)
 {
-    int64_t q = v / d, r = v % d;
-    int64_t sgn = (r > 0) - (r < 0);
-    int64_t twice = r < 0 ? -2 * r : 2 * r;
+    uint64_t half = d / 2, never = d, any = 0; /* d is even: 10^9 x 10^k */
+    struct rounder r = {half - 1, half - 1, 0};
     switch (mode) {
-    case KPI_ROUND_DOWN: return q;
-    case KPI_ROUND_UP: return q + sgn;
-    case KPI_ROUND_FLOOR: return q - (r < 0);
-    case KPI_ROUND_CEILING: return q + (r > 0);
-    case KPI_ROUND_HALF_DOWN: return q + (twice > d ? sgn : 0);
-    case KPI_ROUND_HALF_EVEN: return q + ((twice > d || (twice == d && (q & 1))) ? sgn : 0);
-    default: return q + (twice >= d ? sgn : 0);
+    case KPI_ROUND_DOWN: r.limit_pos = r.limit_neg = never; break;
+    case KPI_ROUND_UP: r.limit_pos = r.limit_neg = any; break;
+    case KPI_ROUND_FLOOR: r.limit_pos = never; r.limit_neg = any; break;
+    case KPI_ROUND_CEILING: r.limit_pos = any; r.limit_neg = never; break;
+    case KPI_ROUND_HALF_DOWN: r.limit_pos = r.limit_neg = half; break;
+    case KPI_ROUND_HALF_EVEN: r.limit_pos = r.limit_neg = half; r.odd = 1; break;
+    default: break; /* half-up: r >= half */
     }
+    return r;
 }
 
 /* The basis a policy evaluates: |b| for clawback, 0 for a zeroed negative. */
@@ -588,55 +598,59 @@ ALWAYS_INLINE int64_t policy_basis(int64_t b, kpi_negative_policy pol)
 }
 
 ALWAYS_INLINE void fast_loop(const kpi_schedule *s, const int64_t *basis, const kpi_money *am,
-                             size_t n, kpi_money *out, kpi_round mode, int64_t d, int64_t unit,
-                             bool small)
+                             size_t n, kpi_money *out, uint64_t d, int64_t unit, bool small,
+                             bool ratio)
 {
-    const int64_t *thr = s->thr, *k = s->k64, *sl = s->s;
-    const kpi_negative_policy pol = s->def.negative;
-    const bool ratio = s->def.basis == KPI_BASIS_RATIO;
+    const int64_t *k = s->k64, *sl = s->s;
+    const struct rounder rd = make_rounder(s->def.rounding, d);
+    /* masks: all ones when the policy applies */
+    const uint64_t claw = s->def.negative == KPI_NEGATIVE_CLAWBACK ? ~(uint64_t)0 : 0;
+    const uint64_t zero = s->def.negative == KPI_NEGATIVE_ZERO ? ~(uint64_t)0 : 0;
     const kpi_money cap = s->def.cap, floor = s->def.floor;
+    int64_t t[SMALL_THRESHOLDS];
+    for (int j = 0; j < SMALL_THRESHOLDS; j++)
+        t[j] = s->thr[j];
     for (size_t i = 0; i < n; i++) {
         int64_t b = basis[i];
-        int64_t y = policy_basis(b, pol);
-        size_t idx = 0;
+        uint64_t neg = (uint64_t)(b >> 63);
+        uint64_t flip = neg & claw;
+        int64_t y = (int64_t)((((uint64_t)b ^ flip) - flip) & ~(neg & zero));
+        size_t idx;
         if (small) {
-            for (int j = 0; j < SMALL_THRESHOLDS; j++)
-                idx += (size_t)(y > thr[j]);
+            idx = (size_t)(y > t[0]) + (size_t)(y > t[1]) + (size_t)(y > t[2]) +
+                  (size_t)(y > t[3]) + (size_t)(y > t[4]) + (size_t)(y > t[5]) +
+                  (size_t)(y > t[6]) + (size_t)(y > t[7]);
         } else {
             idx = find_seg(s, y);
         }
         int64_t a = ratio ? (am ? am[i] : 0) : y;
-        int64_t q = rdiv64(k[idx] + a * sl[idx], d, mode) * unit;
-        q = (b < 0 && pol == KPI_NEGATIVE_CLAWBACK) ? -q : q;
-        q = (b < 0 && pol == KPI_NEGATIVE_ZERO) ? 0 : q;
-        q = q > cap ? cap : q;
-        out[i] = q < floor ? floor : q;
+        int64_t v = k[idx] + a * sl[idx];
+        uint64_t vneg = (uint64_t)(v >> 63);
+        uint64_t av = ((uint64_t)v ^ vneg) - vneg;
+        uint64_t q0 = av / d, r = av - q0 * d;
+        uint64_t limit = vneg ? rd.limit_neg : rd.limit_pos;
+        uint64_t q = q0 + (r + (q0 & rd.odd) > limit);
+        int64_t p = (int64_t)((q ^ vneg) - vneg) * unit;
+        p = (int64_t)((((uint64_t)p ^ flip) - flip) & ~(neg & zero));
+        p = p > cap ? cap : p;
+        out[i] = p < floor ? floor : p;
     }
 }
-
-#define FAST_CASES(small)                                                                  \
-    switch (s->def.rounding) {                                                             \
-    case KPI_ROUND_HALF_EVEN: FAST_CASE(KPI_ROUND_HALF_EVEN, small); break;                \
-    case KPI_ROUND_HALF_DOWN: FAST_CASE(KPI_ROUND_HALF_DOWN, small); break;                \
-    case KPI_ROUND_DOWN: FAST_CASE(KPI_ROUND_DOWN, small); break;                          \
-    case KPI_ROUND_UP: FAST_CASE(KPI_ROUND_UP, small); break;                              \
-    case KPI_ROUND_FLOOR: FAST_CASE(KPI_ROUND_FLOOR, small); break;                        \
-    case KPI_ROUND_CEILING: FAST_CASE(KPI_ROUND_CEILING, small); break;                    \
-    default: FAST_CASE(KPI_ROUND_HALF_UP, small); break;                                   \
-    }
-/* fen (the usual case) divides by a constant the compiler turns into a multiply */
-#define FAST_CASE(mode, small)                                                             \
-    (fen ? fast_loop(s, basis, amounts, n, out, mode, KPI_DEC_ONE, 1, small)               \
-         : fast_loop(s, basis, amounts, n, out, mode, s->div, s->unit, small))
 
 static void run_fast(const kpi_schedule *s, const int64_t *basis, const kpi_money *amounts,
                      size_t n, kpi_money *out)
 {
+    /* fen (the usual case) divides by a constant the compiler turns into a multiply */
     bool fen = s->def.places == KPI_MONEY_PLACES;
-    if (s->nthr <= SMALL_THRESHOLDS)
-        FAST_CASES(true)
+    bool small = s->nthr <= SMALL_THRESHOLDS;
+    if (s->def.basis == KPI_BASIS_RATIO) /* rare: one general loop */
+        fast_loop(s, basis, amounts, n, out, (uint64_t)s->div, s->unit, false, true);
+    else if (fen && small)
+        fast_loop(s, basis, NULL, n, out, (uint64_t)KPI_DEC_ONE, 1, true, false);
+    else if (fen)
+        fast_loop(s, basis, NULL, n, out, (uint64_t)KPI_DEC_ONE, 1, false, false);
     else
-        FAST_CASES(false)
+        fast_loop(s, basis, NULL, n, out, (uint64_t)s->div, s->unit, small, false);
 }
 
 /*
@@ -649,17 +663,17 @@ static bool fast_ok(const kpi_schedule *s, const int64_t *basis, const kpi_money
 {
     if (!s->fast)
         return false;
-    const kpi_negative_policy pol = s->def.negative;
+    /* the same mapping as the loop: |b| for clawback (INT64_MIN stays negative), 0 for zero */
+    const uint64_t claw = s->def.negative == KPI_NEGATIVE_CLAWBACK ? ~(uint64_t)0 : 0;
+    const uint64_t zero = s->def.negative == KPI_NEGATIVE_ZERO ? ~(uint64_t)0 : 0;
     int64_t ymin = INT64_MAX, ymax = INT64_MIN;
-    bool has_min = false;
     for (size_t i = 0; i < n; i++) {
-        int64_t b = basis[i];
-        has_min |= b == INT64_MIN;
-        int64_t y = b == INT64_MIN ? b : policy_basis(b, pol);
+        uint64_t neg = (uint64_t)(basis[i] >> 63), flip = neg & claw;
+        int64_t y = (int64_t)((((uint64_t)basis[i] ^ flip) - flip) & ~(neg & zero));
         ymin = y < ymin ? y : ymin;
         ymax = y > ymax ? y : ymax;
     }
-    if (has_min || ymin < s->cov_lo || ymax > s->cov_hi)
+    if (ymin < s->cov_lo || ymax > s->cov_hi || ymin == INT64_MIN || (claw && ymin < 0))
         return false;
     kpi__u128 amax;
     if (s->def.basis == KPI_BASIS_AMOUNT) {
