@@ -113,6 +113,13 @@ static void test_explain(void **state)
     kpi_payslip_free(slip);
 }
 
+static void assert_why_text(const kpi_pay_why *why, const char *expected)
+{
+    char text[200];
+    assert_int_equal(kpi_pay_why_format(why, text, sizeof text), strlen(expected));
+    assert_string_equal(text, expected);
+}
+
 static void test_why_format_rules(void **state)
 {
     (void)state;
@@ -125,32 +132,27 @@ static void test_why_format_rules(void **state)
     why.anchor = M("50000");
     why.rate = D("3%");
     why.value = M("1200");
-    kpi_pay_why_format(&why, text, sizeof text);
-    assert_string_equal(text, "900.00 + (60,000.00 - 50,000.00) x 3% (rows[2], marginal, half_up)");
+    assert_why_text(&why, "900.00 + (60,000.00 - 50,000.00) x 3% (rows[2], marginal, half_up)");
     why.rule = KPI_RULE_WHOLE;
     why.basis = M("12000");
     why.rate = D("1.5%");
     why.flags = KPI_WHY_CAPPED;
     why.places = 0;
-    kpi_pay_why_format(&why, text, sizeof text);
-    assert_string_equal(text, "12,000.00 x 1.5% (rows[2], whole amount, half_up to 1 yuan), capped");
+    assert_why_text(&why, "12,000.00 x 1.5% (rows[2], whole amount, half_up to 1 yuan), capped");
     why.flags = KPI_WHY_CLAWBACK;
     why.places = 2;
     why.basis = -M("12000");
-    kpi_pay_why_format(&why, text, sizeof text);
-    assert_string_equal(text, "12,000.00 x 1.5% (rows[2], whole amount, half_up), clawback: minus "
+    assert_why_text(&why, "12,000.00 x 1.5% (rows[2], whole amount, half_up), clawback: minus "
                               "what 12,000.00 pays");
     why.flags = KPI_WHY_RATIO_BASIS;
     why.basis = D("1.05");
     why.amount = M("21000");
     why.rate = D("5%");
-    kpi_pay_why_format(&why, text, sizeof text);
-    assert_string_equal(text, "21,000.00 x 5% (ratio 1.05 in rows[2], whole amount, half_up)");
+    assert_why_text(&why, "21,000.00 x 5% (ratio 1.05 in rows[2], whole amount, half_up)");
     why.rule = KPI_RULE_FIXED_ROW;
     why.base = M("50");
     why.basis = D("0.3");
-    kpi_pay_why_format(&why, text, sizeof text);
-    assert_string_equal(text, "50.00 for 0.3 (rows[2], fixed, half_up)");
+    assert_why_text(&why, "50.00 for 0.3 (rows[2], fixed, half_up)");
     why.rule = KPI_RULE_POOL_SHARE;
     why.flags = 0;
     why.row = 0;
@@ -158,8 +160,7 @@ static void test_why_format_rules(void **state)
     why.basis = M("100");
     why.num = 3;
     why.den = 4;
-    kpi_pay_why_format(&why, text, sizeof text);
-    assert_string_equal(text, "part 1 of 2 of pool 100.00 by weight 3 / 4, largest remainder");
+    assert_why_text(&why, "part 1 of 2 of pool 100.00 by weight 3 / 4, largest remainder");
     assert_int_equal(kpi_pay_why_format(NULL, text, sizeof text), 0);
     assert_string_equal(text, "");
 }

@@ -443,7 +443,7 @@ KPI_API kpi_status kpi_payslip_total(const kpi_payslip *slip, kpi_money *out);
 
 /**
  * Writes one explanation as text, like snprintf: "250.00 + (22,000.00 -
- * 20,000.00) x 4% = 330.00 (rows[2], formula, half_up)".
+ * 20,000.00) x 4% (rows[2], formula, half_up)". Thread-safe.
  *
  * @return the length of the full text (excluding the NUL), whether or not
  *         it fitted; 0 for NULL @p why.
@@ -453,7 +453,8 @@ KPI_API size_t kpi_pay_why_format(const kpi_pay_why *why, char *buf, size_t size
 
 /**
  * Writes the whole slip, one line per component and a total line, like
- * snprintf: "个人提成\t330.00\t250.00 + ...\n" ... "合计\t4,765.90\n".
+ * snprintf: "个人提成\t330.00\t250.00 + ...\n" ... "合计\t5,165.90\n"; the total
+ * line says "(too large for a kpi_money)" when kpi_payslip_total() would fail.
  *
  * @return the length of the full text (excluding the NUL); 0 for NULL @p slip.
  * @since 1.0
