@@ -590,11 +590,12 @@ static struct rounder make_rounder(kpi_round mode, uint64_t d)
     return r;
 }
 
-/* The basis a policy evaluates: |b| for clawback, 0 for a zeroed negative. */
-ALWAYS_INLINE int64_t policy_basis(int64_t b, kpi_negative_policy pol)
+/* The basis a policy evaluates, without a branch: |b| for clawback (INT64_MIN
+ * stays negative), 0 for a zeroed negative. */
+ALWAYS_INLINE int64_t policy_basis(int64_t b, uint64_t claw, uint64_t zero)
 {
-    int64_t m = (b < 0 && pol == KPI_NEGATIVE_CLAWBACK) ? -b : b;
-    return (b < 0 && pol == KPI_NEGATIVE_ZERO) ? 0 : m;
+    uint64_t neg = (uint64_t)(b >> 63), flip = neg & claw;
+    return (int64_t)((((uint64_t)b ^ flip) - flip) & ~(neg & zero));
 }
 
 ALWAYS_INLINE void fast_loop(const kpi_schedule *s, const int64_t *basis, const kpi_money *am,
@@ -614,7 +615,7 @@ ALWAYS_INLINE void fast_loop(const kpi_schedule *s, const int64_t *basis, const 
         int64_t b = basis[i];
         uint64_t neg = (uint64_t)(b >> 63);
         uint64_t flip = neg & claw;
-        int64_t y = (int64_t)((((uint64_t)b ^ flip) - flip) & ~(neg & zero));
+        int64_t y = policy_basis(b, claw, zero);
         size_t idx;
         if (small) {
             idx = (size_t)(y > t[0]) + (size_t)(y > t[1]) + (size_t)(y > t[2]) +
@@ -668,8 +669,7 @@ static bool fast_ok(const kpi_schedule *s, const int64_t *basis, const kpi_money
     const uint64_t zero = s->def.negative == KPI_NEGATIVE_ZERO ? ~(uint64_t)0 : 0;
     int64_t ymin = INT64_MAX, ymax = INT64_MIN;
     for (size_t i = 0; i < n; i++) {
-        uint64_t neg = (uint64_t)(basis[i] >> 63), flip = neg & claw;
-        int64_t y = (int64_t)((((uint64_t)basis[i] ^ flip) - flip) & ~(neg & zero));
+        int64_t y = policy_basis(basis[i], claw, zero);
         ymin = y < ymin ? y : ymin;
         ymax = y > ymax ? y : ymax;
     }
