@@ -15,5 +15,8 @@
 #include "kpiscore/decimal.h"
 #include "kpiscore/lint.h"
 #include "kpiscore/pay.h"
+#include "kpiscore/quantile.h"
+#include "kpiscore/rank.h"
+#include "kpiscore/tiers.h"
 
 #endif /* KPISCORE_H */
