@@ -14,6 +14,7 @@
 #include "kpiscore/alloc.h"
 #include "kpiscore/decimal.h"
 #include "kpiscore/lint.h"
+#include "kpiscore/pay.h"
 #include "kpiscore/quantile.h"
 #include "kpiscore/rank.h"
 #include "kpiscore/tiers.h"
