@@ -67,14 +67,8 @@ static kpi_status add_line(kpi_payslip *slip, const char *label, const kpi_pay_w
         return kpi__fail(KPI_EINVAL, "%s: slip and label must not be NULL", fn);
     if (!label[0] || !utf8_valid((const unsigned char *)label))
         return kpi__fail(KPI_EINVAL, "%s: the label must be non-empty UTF-8 text", fn);
-    if (slip->count == slip->capacity) {
-        size_t capacity = slip->capacity ? 2 * slip->capacity : 8;
-        struct line *lines = kpi__reallocarray(slip->lines, capacity, sizeof *lines);
-        if (!lines)
-            return KPI_ENOMEM;
-        slip->lines = lines;
-        slip->capacity = capacity;
-    }
+    if (!kpi__grow((void **)&slip->lines, &slip->capacity, slip->count, sizeof *slip->lines))
+        return KPI_ENOMEM;
     char *copy = kpi__strdup(label);
     if (!copy)
         return KPI_ENOMEM;
