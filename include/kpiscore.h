@@ -16,5 +16,6 @@
 #include "kpiscore/lint.h"
 #include "kpiscore/quantile.h"
 #include "kpiscore/sketch.h"
+#include "kpiscore/csv.h"
 
 #endif /* KPISCORE_H */
