@@ -1107,11 +1107,8 @@ static kpi_status text_fail(const char *text, size_t at, kpi_status code, const 
     return code;
 }
 
-kpi_status kpi_csv_parse_int64(const char *text, size_t len, int64_t *out)
+static kpi_status int64_core(const char *text, size_t len, int64_t *out)
 {
-    kpi__error_reset();
-    if (!text || !out)
-        return kpi__fail(KPI_EINVAL, "kpi_csv_parse_int64: text and out must not be NULL");
     size_t i = 0;
     bool neg = false;
     if (i < len && (text[i] == '+' || text[i] == '-'))
@@ -1131,6 +1128,14 @@ kpi_status kpi_csv_parse_int64(const char *text, size_t len, int64_t *out)
     }
     *out = neg ? (int64_t)(0 - v) : (int64_t)v;
     return KPI_OK;
+}
+
+kpi_status kpi_csv_parse_int64(const char *text, size_t len, int64_t *out)
+{
+    kpi__error_reset();
+    if (!text || !out)
+        return kpi__fail(KPI_EINVAL, "kpi_csv_parse_int64: text and out must not be NULL");
+    return int64_core(text, len, out);
 }
 
 /* Reads exactly @n digits at *i. */
@@ -1296,7 +1301,7 @@ static kpi_status typed_field(const kpi_csv_batch *b, size_t row, size_t col, in
     if (!out)
         return kpi__fail(KPI_EINVAL, "out must not be NULL");
     switch (kind) {
-    case 0: st = kpi_csv_parse_int64(t, n, out); break;
+    case 0: st = int64_core(t, n, out); break;
     case 1: st = kpi_dec_parse(t, n, out); break;
     case 2: st = kpi_money_parse(t, n, out); break;
     default: st = kpi_csv_parse_time(t, n, utc_offset, out); break;
