@@ -15,6 +15,8 @@
 #include "kpiscore/decimal.h"
 #include "kpiscore/lint.h"
 #include "kpiscore/quantile.h"
+#include "kpiscore/rank.h"
+#include "kpiscore/tiers.h"
 #include "kpiscore/sketch.h"
 #include "kpiscore/csv.h"
 
