@@ -340,16 +340,24 @@ static inline void sum_tick(kpi_sketch *sk)
     }
 }
 
+/* The exact sum rounded to double: the magnitude's digits added from the
+ * top (the same bits whatever the order the values came in). */
 static double sum_value(const kpi_sketch *sk)
 {
     int64_t d[SUM_DIGITS];
     memcpy(d, sk->sum, sizeof d);
     sum_normalise(d);
-    long double t = 0;
+    bool neg = d[SUM_DIGITS - 1] < 0;
+    if (neg) { /* -D: negate every digit and carry again */
+        for (int k = 0; k < SUM_DIGITS; k++)
+            d[k] = -d[k];
+        sum_normalise(d);
+    }
+    double t = 0;
     for (int k = SUM_DIGITS - 1; k >= 0; k--)
         if (d[k])
-            t += ldexpl((long double)d[k], SUM_BITS * k - 1075);
-    return (double)t;
+            t += ldexp((double)d[k], SUM_BITS * k - 1075);
+    return neg ? -t : t;
 }
 
 /* ---- life cycle -------------------------------------------------------- */

@@ -128,7 +128,8 @@ static void test_accuracy_distributions(void **state)
         assert_true(st.count == n);
         assert_true(st.min == x[0] && st.max == x[n - 1]);
         assert_true(st.collapsed == 0);
-        assert_true(fabsl((long double)st.sum - exact_sum) <= 1e-9L * fabsl(exact_sum) + 1e-6L);
+        if (!(fabsl((long double)st.sum - exact_sum) <= 1e-9L * fabsl(exact_sum) + 1e-6L))
+            fail_msg("%s: sum %.17g, reference %.17Lg", names[kind], st.sum, exact_sum);
         kpi_sketch_free(s);
     }
     free(x);
