@@ -18,5 +18,7 @@
 #include "kpiscore/quantile.h"
 #include "kpiscore/rank.h"
 #include "kpiscore/tiers.h"
+#include "kpiscore/sketch.h"
+#include "kpiscore/csv.h"
 
 #endif /* KPISCORE_H */
