@@ -263,6 +263,30 @@ static void test_unowned_end_and_shares(void **state)
     free(doc);
 }
 
+static void test_share_rounding(void **state)
+{
+    (void)state;
+    month m;
+    month_init(&m);
+    m.in.dist.untiered = 0;
+    m.tiers[0].count = 1; /* 1/3 = 33.33 %, 2/3 = 66.67 % */
+    m.tiers[1].count = 2;
+    m.tiers[2].count = 0;
+    int rc;
+    char *doc = render(&m.in, &rc);
+    assert_int_equal(rc, REPORT_OK);
+    assert_non_null(strstr(doc, "<td class=\"num\">1</td><td class=\"num\">33.3%</td>"));
+    assert_non_null(strstr(doc, "<td class=\"num\">2</td><td class=\"num\">66.7%</td>"));
+    assert_non_null(strstr(doc, "<td class=\"num\">0</td><td class=\"num\">0.0%</td>"));
+    free(doc);
+    m.tiers[0].count = 1; /* 1/16 = 6.25 % and 15/16 = 93.75 %: half up */
+    m.tiers[1].count = 15;
+    doc = render(&m.in, &rc);
+    assert_non_null(strstr(doc, "<td class=\"num\">1</td><td class=\"num\">6.3%</td>"));
+    assert_non_null(strstr(doc, "<td class=\"num\">15</td><td class=\"num\">93.8%</td>"));
+    free(doc);
+}
+
 static void test_percentile_tiers_draw_no_lines(void **state)
 {
     (void)state;
@@ -442,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_bins_edge_cases),
         cmocka_unit_test(test_score_on_boundary_is_on_the_line),
         cmocka_unit_test(test_unowned_end_and_shares),
+        cmocka_unit_test(test_share_rounding),
         cmocka_unit_test(test_percentile_tiers_draw_no_lines),
         cmocka_unit_test(test_document_escapes_everything),
         cmocka_unit_test(test_numbers_right_aligned),

@@ -10,6 +10,13 @@ fixture=$1 chromium=$2 python=$3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# Without a CJK font every Chinese character is a tofu box, which no pixel
+# check below would notice: insist on one (Debian fonts-noto-cjk).
+if command -v fc-list >/dev/null && [ -z "$(fc-list :lang=zh family)" ]; then
+    echo "FAIL: no font covers Chinese (install fonts-noto-cjk)" >&2
+    exit 1
+fi
+
 "$fixture" "$work/report.html" --open
 test -s "$work/report.html"
 if grep -E -n 'https?:|src=|url\(|@import|<script' "$work/report.html"; then
