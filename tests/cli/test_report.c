@@ -302,6 +302,31 @@ static void test_percentile_tiers_draw_no_lines(void **state)
     free(doc);
 }
 
+static void test_many_agents(void **state)
+{
+    (void)state;
+    enum { MANY = 10000 };
+    kpi_dec *scores = malloc(MANY * sizeof *scores);
+    assert_non_null(scores);
+    uint32_t x = 12345; /* a fixed LCG: scores 50.00..99.99 */
+    for (int i = 0; i < MANY; i++) {
+        x = x * 1103515245u + 12345u;
+        scores[i] = KPI_DEC_INT(50) + (kpi_dec)((x >> 8) % 5000) * (KPI_DEC_ONE / 100);
+    }
+    report_input in = {.title = "万人", .dist = {NULL, scores, MANY, NULL, KPI_TIER_BY_SCORE,
+                                               NULL, 0, 0}};
+    report_bins b;
+    assert_true(report_bins_choose(&in.dist, 20, &b));
+    assert_true(b.nbins <= 20 && b.width == KPI_DEC_INT(5) && b.lo == KPI_DEC_INT(50));
+    int rc;
+    char *doc = render(&in, &rc);
+    assert_int_equal(rc, REPORT_OK);
+    assert_int_equal(occurrences(doc, "class=\"dot\""), MANY);
+    assert_int_equal(occurrences(doc, "class=\"bar\""), 10); /* 50..100 in fives */
+    free(doc);
+    free(scores);
+}
+
 /* ---- the whole document --------------------------------------------------- */
 
 static void test_document_escapes_everything(void **state)
@@ -468,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_unowned_end_and_shares),
         cmocka_unit_test(test_share_rounding),
         cmocka_unit_test(test_percentile_tiers_draw_no_lines),
+        cmocka_unit_test(test_many_agents),
         cmocka_unit_test(test_document_escapes_everything),
         cmocka_unit_test(test_numbers_right_aligned),
         cmocka_unit_test(test_invalid_input),
