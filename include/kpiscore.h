@@ -14,8 +14,11 @@
 #include "kpiscore/alloc.h"
 #include "kpiscore/decimal.h"
 #include "kpiscore/lint.h"
+#include "kpiscore/pay.h"
 #include "kpiscore/quantile.h"
 #include "kpiscore/rank.h"
 #include "kpiscore/tiers.h"
+#include "kpiscore/sketch.h"
+#include "kpiscore/csv.h"
 
 #endif /* KPISCORE_H */
