@@ -107,7 +107,8 @@ int main(int argc, char **argv)
         kpi_money_parse(data[i].sales, KPI_NTS, &s);
         public_sales += s;
     }
-    /* 第10条: public sales x 0.5 % / staff (the fixture's sales add up evenly). */
+    /* 第10条: public sales x 0.5 % / staff, rounded down (display only; the pay
+       module splits the pool so the shares add up to the cent). */
     kpi_money_mul_rate(public_sales, 5000000, KPI_ROUND_DOWN, &pool_share);
     pool_share /= NAGENTS;
 
