@@ -15,5 +15,6 @@
 #include "kpiscore/decimal.h"
 #include "kpiscore/lint.h"
 #include "kpiscore/quantile.h"
+#include "kpiscore/metrics.h"
 
 #endif /* KPISCORE_H */
