@@ -250,9 +250,13 @@ kpi_status kpi_metrics_compact(kpi_metrics *m)
         return kpi__fail(KPI_EINVAL, "kpi_metrics_compact: m must not be NULL");
     for (size_t i = 0; i < m->nperiods; i++)
         for (size_t j = 0; j < m->agents * m->s->stores; j++) {
-            kpi_status st = kpi__qs_compact(&m->periods[i].stores[j]);
+            kpi__qstore *s = &m->periods[i].stores[j];
+            kpi_status st = kpi__qs_compact(s);
             if (st != KPI_OK)
                 return st;
+            kpi__free(s->pend); /* reads need no buffer; ingestion regrows it */
+            s->pend = NULL;
+            s->cappend = 0;
         }
     return KPI_OK;
 }

@@ -280,7 +280,8 @@ kpi_status kpi__runs_quantile(const kpi__run *runs, size_t n, kpi_dec q,
     size_t at = 0;
     uint64_t before = 0;
     int64_t lo = nth(runs, n, p.lo, &at, &before);
-    int64_t hi = nth(runs, n, p.hi, &at, &before);
+    /* a neighbour with weight 0 is not read (it may not fit the unit) */
+    int64_t hi = p.num == 0 ? lo : nth(runs, n, p.hi, &at, &before);
     kpi_dec dlo = 0, dhi = 0;
     kpi_status st = scaled(lo, divisor, &dlo);
     if (st == KPI_OK)
