@@ -31,8 +31,11 @@ static int64_t floor_div(int64_t a, int64_t b)
 int64_t kpi__local_day(int64_t t, int32_t offset_min)
 {
     /* t = q * day + r with 0 <= r < day, so adding the offset cannot overflow */
-    int64_t q = floor_div(t, KPI__DAY_MS);
-    int64_t r = t - q * KPI__DAY_MS;
+    int64_t q = t / KPI__DAY_MS, r = t % KPI__DAY_MS;
+    if (r < 0) {
+        r += KPI__DAY_MS;
+        q--;
+    }
     return q + floor_div(r + (int64_t)offset_min * 60000, KPI__DAY_MS);
 }
 

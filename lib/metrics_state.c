@@ -168,7 +168,7 @@ static kpi_status get_varint(reader *r, uint64_t *out)
             return KPI_OK;
         }
     }
-    return corrupt_at(KPI_ECORRUPT, start, "a number is longer than 10 bytes");
+    return corrupt_at(KPI_ECORRUPT, start, "a number does not fit 64 bits"); /* not reached */
 }
 
 static kpi_status check_header(const uint8_t *p, size_t size, const kpi__schema *s,
@@ -230,9 +230,9 @@ static kpi_status read_keys(reader *r, kpi_metrics *m, size_t nperiods)
         if (st != KPI_OK)
             return st;
         int64_t key = (int64_t)((uint64_t)prev + (uint64_t)unzigzag(u));
-        if ((i > 0 && key <= prev) || kpi__period_key(m->period, key) != key ||
-            (m->period != KPI_PERIOD_ALL && (key > INT64_C(106751991167300) ||
-                                             key < -INT64_C(106751991167300))))
+        /* every int64 instant lies within +-106751991168 days */
+        if ((i > 0 && key <= prev) || key > INT64_C(106751991168) ||
+            key < -INT64_C(106751991168) || kpi__period_key(m->period, key) != key)
             return corrupt_at(KPI_ECORRUPT, at, "a period key is out of order or not a period start");
         if ((st = kpi__metrics_period_at(m, key, true, &idx)) != KPI_OK)
             return st;
