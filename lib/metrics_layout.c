@@ -326,6 +326,78 @@ static bool assign_ops(builder *b)
     return true;
 }
 
+/* Words a group starting with a word of this kind spans. */
+static uint32_t group_words(uint8_t kind)
+{
+    return kind == KPI__W_SUM_LO ? 2 : kind == KPI__W_SQ_LO ? 3 : 1;
+}
+
+/*
+ * Reorders the cell so that each event kind's count and sum are followed by
+ * the extra words its records update: a record then touches one cache line,
+ * not two. Offsets everywhere are renumbered.
+ */
+static bool cluster_words(kpi__schema *s)
+{
+    uint32_t W = s->words, next = 0;
+    uint32_t *to = kpi__malloc(W * sizeof *to);
+    uint8_t *kinds = kpi__malloc(W);
+    if (!to || !kinds) {
+        kpi__free(to);
+        kpi__free(kinds);
+        return false;
+    }
+    for (uint32_t w = 0; w < W; w++)
+        to[w] = UINT32_MAX;
+    /* place the group starting at @w (if not placed yet) */
+#define PLACE(w_)                                                     \
+    do {                                                              \
+        uint32_t w0 = (w_);                                           \
+        if (to[w0] == UINT32_MAX)                                     \
+            for (uint32_t g = 0; g < group_words(s->wkind[w0]); g++)  \
+                to[w0 + g] = next++;                                  \
+    } while (0)
+    PLACE(0); /* the sink */
+    PLACE(1);
+    for (unsigned di = 0; di < 2 * KPI_EVENT_MAX; di++) {
+        const kpi__evdesc *d = &s->desc[di];
+        PLACE(d->cnt);
+        PLACE(d->sum);
+        for (uint32_t o = d->op_begin; o < d->op_end; o++)
+            if (s->ops[o].op != KPI__OP_Q)
+                PLACE(s->ops[o].off);
+    }
+    for (uint32_t w = 0; w < W; w++) /* words nothing updates (none today) */
+        if (to[w] == UINT32_MAX && (s->wkind[w] == KPI__W_ADD || s->wkind[w] == KPI__W_SUM_LO ||
+                                    s->wkind[w] == KPI__W_MAXU || s->wkind[w] == KPI__W_SQ_LO))
+            PLACE(w);
+#undef PLACE
+    for (uint32_t w = 0; w < W; w++)
+        kinds[to[w]] = s->wkind[w];
+    memcpy(s->wkind, kinds, W);
+    for (unsigned di = 0; di < 2 * KPI_EVENT_MAX; di++) {
+        s->desc[di].cnt = to[s->desc[di].cnt];
+        s->desc[di].sum = to[s->desc[di].sum];
+    }
+    for (size_t o = 0; o < s->nops; o++)
+        if (s->ops[o].op != KPI__OP_Q)
+            s->ops[o].off = to[s->ops[o].off];
+    for (size_t i = 0; i < s->reg->count; i++) {
+        kpi__mcompiled *c = &s->metrics[i];
+        for (uint32_t k = 0; k < c->nnum; k++)
+            c->num[k].off = to[c->num[k].off];
+        for (uint32_t k = 0; k < c->nden; k++)
+            c->den[k].off = to[c->den[k].off];
+        int32_t *offs[] = {&c->sq, &c->min, &c->max};
+        for (int k = 0; k < 3; k++)
+            if (*offs[k] >= 0)
+                *offs[k] = (int32_t)to[*offs[k]];
+    }
+    kpi__free(to);
+    kpi__free(kinds);
+    return true;
+}
+
 static void schema_free(kpi__schema *s)
 {
     if (!s)
@@ -367,7 +439,7 @@ kpi_status kpi__schema_new(const kpi_metric_registry *reg, kpi__schema **out)
     }
     for (size_t i = 0; ok && i < reg->count; i++)
         ok = compile_metric(&b, &s->reg->metrics[i].def, &s->metrics[i]);
-    ok = ok && assign_ops(&b);
+    ok = ok && assign_ops(&b) && cluster_words(s);
     kpi__free(b.pops);
     if (!ok) {
         schema_free(s);
