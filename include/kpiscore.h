@@ -20,5 +20,6 @@
 #include "kpiscore/tiers.h"
 #include "kpiscore/sketch.h"
 #include "kpiscore/csv.h"
+#include "kpiscore/metrics.h"
 
 #endif /* KPISCORE_H */
