@@ -15,5 +15,7 @@
 #include "kpiscore/decimal.h"
 #include "kpiscore/lint.h"
 #include "kpiscore/quantile.h"
+#include "kpiscore/rubric.h"
+#include "kpiscore/plan.h"
 
 #endif /* KPISCORE_H */
