@@ -565,9 +565,10 @@ kpi_status kpi_rubric_builder_adjustment(kpi_rubric_builder *b, const kpi_rubric
         return kpi__fail(KPI_EDUPLICATE, "adjustment id '%s' is used twice", a.id);
     if ((st = GROW(&b->d, adjustments, nadjustments, cap_adjustments)) != KPI_OK)
         return st;
-    a.id = kpi__strdup(a.id);
-    a.label = kpi__strdup(a.label ? a.label : a.id);
-    a.input = kpi__strdup(a.input);
+    const char *id = a.id, *label = a.label ? a.label : a.id, *input = a.input;
+    a.id = kpi__strdup(id);
+    a.label = kpi__strdup(label);
+    a.input = kpi__strdup(input);
     if (!a.id || !a.label || !a.input) {
         kpi__free((char *)a.id);
         kpi__free((char *)a.label);

@@ -177,8 +177,11 @@ static kpi_status lint_bands(const struct kpi__item *it, size_t i, kpi_lint *lin
         order[k] = j;
     }
     kpi_status st = KPI_OK;
+    /* compare each band with the one reaching highest so far, so a band
+     * nested inside another hides no gap */
+    size_t reach = order[0];
     for (size_t j = 0; j + 1 < n && st == KPI_OK; j++) {
-        size_t ia = order[j], ib = order[j + 1];
+        size_t ia = reach, ib = order[j + 1];
         const struct kpi__band *a = &it->bands[ia], *b = &it->bands[ib];
         size_t first = ia < ib ? ia : ib;
         char path[64];
@@ -209,6 +212,9 @@ static kpi_status lint_bands(const struct kpi__item *it, size_t i, kpi_lint *lin
                                "item %s: %s itself matches no band (band %zu stops below it, band %zu starts above it)",
                                label, kpi__num(b->low).s, ia + 1, ib + 1);
         }
+        if (a->high_end != KPI_END_NONE &&
+            (b->high_end == KPI_END_NONE || b->high > a->high || (b->high == a->high && owns(b->high_end))))
+            reach = ib;
     }
     kpi__free(order);
     return st;
