@@ -213,6 +213,21 @@ static void test_bands(void **state)
     kpi_inputs_free(in);
     kpi_rubric_free(r);
 
+    /* listed low to high, so the open ends decide: 80 is not in [60, 80), 5 % is not in (5 %, 8 %] */
+    kpi_rubric_builder *up = builder("20", NULL);
+    add_item(up, "q", KPI_RULE_BANDS, "x", "20");
+    OK(kpi_rubric_builder_band(up, 0, KPI_END_NONE, D("60"), KPI_END_OPEN, D("0"), NULL));
+    OK(kpi_rubric_builder_band(up, D("60"), KPI_END_CLOSED, D("80"), KPI_END_OPEN, D("10"), NULL));
+    OK(kpi_rubric_builder_band(up, D("80"), KPI_END_OPEN, D("90"), KPI_END_CLOSED, D("15"), NULL));
+    OK(kpi_rubric_builder_band(up, D("80"), KPI_END_CLOSED, 0, KPI_END_NONE, D("20"), NULL));
+    r = build(up);
+    assert_dec(points_for(r, "x", "59.999"), "0");
+    assert_dec(points_for(r, "x", "60"), "10");
+    assert_dec(points_for(r, "x", "80"), "20");   /* neither [60, 80) nor (80, 90] */
+    assert_dec(points_for(r, "x", "80.001"), "15");
+    assert_dec(points_for(r, "x", "90"), "15");
+    kpi_rubric_free(r);
+
     /* empty bands are refused */
     kpi_rubric_builder *b = builder("30", NULL);
     add_item(b, "q", KPI_RULE_BANDS, "x", "30");
