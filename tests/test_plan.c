@@ -488,6 +488,83 @@ static void test_load_buffer_and_lint_positions(void **state)
     assert_string_equal(kpi_plan_name(NULL), "");
 }
 
+/* ---- allocation failures ------------------------------------------------------------------------ */
+
+static long alloc_budget = -1;
+
+static void *failing_malloc(size_t size, void *user)
+{
+    (void)user;
+    if (alloc_budget == 0)
+        return NULL;
+    if (alloc_budget > 0)
+        alloc_budget--;
+    return malloc(size);
+}
+
+static void *failing_realloc(void *p, size_t size, void *user)
+{
+    (void)user;
+    if (alloc_budget == 0)
+        return NULL;
+    if (alloc_budget > 0)
+        alloc_budget--;
+    return realloc(p, size);
+}
+
+static void plain_free(void *p, void *user)
+{
+    (void)user;
+    free(p);
+}
+
+/* Loads the seed 003 plan, lints it and scores one agent; the first failure. */
+static kpi_status load_lint_score(const char *path)
+{
+    kpi_plan *plan = NULL;
+    kpi_lint *lint = NULL;
+    kpi_inputs *in = NULL;
+    kpi_scorecard *card = NULL;
+    kpi_status st = kpi_plan_load_file(&plan, path, NULL);
+    if (st == KPI_OK)
+        st = kpi_lint_new(&lint);
+    if (st == KPI_OK)
+        st = kpi_plan_lint(plan, lint);
+    if (st == KPI_OK)
+        st = kpi_inputs_new(&in);
+    if (st == KPI_OK)
+        st = kpi_inputs_set_label(in, "quality", "优");
+    if (st == KPI_OK)
+        st = kpi_inputs_set_count(in, "late", 1);
+    if (st == KPI_OK)
+        st = kpi_rubric_score(&card, kpi_plan_rubric(plan), in);
+    kpi_scorecard_free(card);
+    kpi_inputs_free(in);
+    kpi_lint_free(lint);
+    kpi_plan_free(plan);
+    return st;
+}
+
+static void test_allocation_failures(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/examples/plans/seed003-after-sales.json", KPI_SOURCE_ROOT);
+    OK(kpi_set_allocator(failing_malloc, failing_realloc, plain_free, NULL));
+    long n;
+    for (n = 0; n < 5000; n++) {
+        alloc_budget = n;
+        kpi_status st = load_lint_score(path);
+        if (st == KPI_OK)
+            break;
+        if (st != KPI_ENOMEM)
+            fail_msg("allocation %ld: %s", n, kpi_error_text(kpi_error_last()));
+    }
+    alloc_budget = -1;
+    OK(kpi_set_allocator(NULL, NULL, NULL, NULL));
+    assert_true(n > 50 && n < 5000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -498,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_call_centre),
         cmocka_unit_test(test_bad_plans),
         cmocka_unit_test(test_load_buffer_and_lint_positions),
+        cmocka_unit_test(test_allocation_failures),
     };
     return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
 }
