@@ -14,7 +14,10 @@
 #include "kpiscore/alloc.h"
 #include "kpiscore/decimal.h"
 #include "kpiscore/lint.h"
+#include "kpiscore/pay.h"
 #include "kpiscore/quantile.h"
+#include "kpiscore/rank.h"
+#include "kpiscore/tiers.h"
 #include "kpiscore/rubric.h"
 #include "kpiscore/plan.h"
 

@@ -90,6 +90,19 @@ void *kpi__reallocarray(void *ptr, size_t count, size_t size)
     return kpi__realloc(ptr, count * size);
 }
 
+bool kpi__grow(void **items, size_t *capacity, size_t count, size_t size)
+{
+    if (count < *capacity)
+        return true;
+    size_t grown = *capacity ? 2 * *capacity : 8;
+    void *p = kpi__reallocarray(*items, grown, size);
+    if (!p)
+        return false;
+    *items = p;
+    *capacity = grown;
+    return true;
+}
+
 void kpi__free(void *ptr)
 {
     if (ptr)

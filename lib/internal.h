@@ -57,6 +57,12 @@ void *kpi__realloc(void *ptr, size_t size);
 /* realloc of count * size bytes, failing (KPI_ENOMEM) on multiplication overflow. */
 void *kpi__reallocarray(void *ptr, size_t count, size_t size);
 void kpi__free(void *ptr);
+/*
+ * Makes room for one more element in a doubling array: when *count equals
+ * *capacity, grows *items (elements of @size bytes) and *capacity. Returns
+ * false (KPI_ENOMEM recorded, array unchanged) when memory runs out.
+ */
+bool kpi__grow(void **items, size_t *capacity, size_t count, size_t size);
 char *kpi__strdup(const char *s);
 char *kpi__strndup(const char *s, size_t n);
 

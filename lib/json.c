@@ -218,7 +218,7 @@ static kpi_status index_value(kpi__json *doc, size_t *pos, const json_t *node, c
     char c = doc->text[*pos];
     if (c == '{') {
         (*pos)++;
-        for (;;) {
+        while (*pos < doc->len) {
             skip_ws(doc, pos);
             if (doc->text[*pos] == '}') {
                 (*pos)++;
@@ -234,10 +234,11 @@ static kpi_status index_value(kpi__json *doc, size_t *pos, const json_t *node, c
             if (doc->text[(*pos)++] == '}')
                 return KPI_OK;
         }
+        return KPI_OK;
     }
     if (c == '[') {
         (*pos)++;
-        for (size_t i = 0;; i++) {
+        for (size_t i = 0; *pos < doc->len; i++) {
             skip_ws(doc, pos);
             if (doc->text[*pos] == ']') {
                 (*pos)++;
@@ -249,6 +250,7 @@ static kpi_status index_value(kpi__json *doc, size_t *pos, const json_t *node, c
             if (doc->text[(*pos)++] == ']')
                 return KPI_OK;
         }
+        return KPI_OK;
     }
     skip_scalar(doc, pos);
     return KPI_OK;
@@ -262,6 +264,24 @@ kpi_status kpi__json_parse(kpi__json **out, const char *text, size_t len, const 
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
         text += 3;
         len -= 3;
+    }
+    /* jansson stops reading at a NUL byte yet may report success; a plan is
+     * text, so a NUL anywhere is an error (found by fuzz_json) */
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        size_t at = (size_t)(nul - text);
+        long line = 1;
+        size_t line_start = 0;
+        for (size_t i = 0; i < at; i++)
+            if (text[i] == '\n') {
+                line++;
+                line_start = i + 1;
+            }
+        kpi__fail(KPI_EPARSE, "a NUL byte is not allowed in a plan file");
+        kpi__error_set_source(source);
+        kpi__error_set_position(line, kpi__utf8_count(text + line_start, at - line_start) + 1,
+                                (long long)at);
+        return KPI_EPARSE;
     }
     kpi__json *doc = kpi__calloc(1, sizeof *doc);
     if (!doc)

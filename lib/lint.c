@@ -51,14 +51,8 @@ void kpi_lint_free(kpi_lint *lint)
 kpi_status kpi__lint_add(kpi_lint *lint, kpi_severity severity, const char *code,
                          const char *path, const char *fmt, ...)
 {
-    if (lint->count == lint->capacity) {
-        size_t capacity = lint->capacity ? 2 * lint->capacity : 8;
-        struct finding *items = kpi__reallocarray(lint->items, capacity, sizeof *items);
-        if (!items)
-            return KPI_ENOMEM;
-        lint->items = items;
-        lint->capacity = capacity;
-    }
+    if (!kpi__grow((void **)&lint->items, &lint->capacity, lint->count, sizeof *lint->items))
+        return KPI_ENOMEM;
     char message[1024];
     va_list ap;
     va_start(ap, fmt);

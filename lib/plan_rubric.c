@@ -297,10 +297,10 @@ static const char *const na_names[] = {"exclude", "zero", "full", NULL};
 
 /* A band's end: at most one of the three keys for that side. */
 static kpi_status band_end(struct kpi__plan_load *ld, const json_t *band, const char *const keys[3], kpi_dec *value,
-                           kpi_end *end)
+                           kpi_tier_end *end)
 {
-    static const kpi_end kinds[3] = {KPI_END_CLOSED, KPI_END_OPEN, KPI_END_UNSTATED};
-    *end = KPI_END_NONE;
+    static const kpi_tier_end kinds[3] = {KPI_END_CLOSED, KPI_END_OPEN, KPI_END_UNSTATED};
+    *end = KPI_END_UNBOUNDED;
     *value = 0;
     const char *seen = NULL;
     for (int k = 0; k < 3; k++) {
@@ -329,14 +329,14 @@ static kpi_status read_band(struct kpi__plan_load *ld, const json_t *obj, void *
     static const char *const low_keys[3] = {"at_least", "above", "from"};
     static const char *const high_keys[3] = {"at_most", "below", "to"};
     kpi_dec low, high, points;
-    kpi_end low_end, high_end;
+    kpi_tier_end low_end, high_end;
     const char *label = NULL;
     TRY(kpi__json_check_keys(ld->doc, obj, keys));
     TRY(band_end(ld, obj, low_keys, &low, &low_end));
     TRY(band_end(ld, obj, high_keys, &high, &high_end));
     TRY(kpi__json_get_dec(ld->doc, obj, "points", true, &points, NULL));
     TRY(kpi__json_get_string(ld->doc, obj, "label", false, &label, NULL));
-    if (low_end == KPI_END_NONE && high_end == KPI_END_NONE)
+    if (low_end == KPI_END_UNBOUNDED && high_end == KPI_END_UNBOUNDED)
         return kpi__json_fail(ld->doc, obj, KPI_EPLAN,
                               "a band needs a lower end (at_least, above, from) or an upper end (at_most, below, to)");
     return built(ld, obj, kpi_rubric_builder_band(ld->builder, low, low_end, high, high_end, points, label));

@@ -8,21 +8,10 @@
 
 #include "rubric_internal.h"
 
-kpi_status kpi__grow(void **array, size_t *cap, size_t count, size_t elem)
-{
-    if (count < *cap)
-        return KPI_OK;
-    size_t n = *cap ? 2 * *cap : 4;
-    void *p = kpi__reallocarray(*array, n, elem);
-    if (!p)
-        return KPI_ENOMEM;
-    *array = p;
-    *cap = n;
-    return KPI_OK;
-}
-
-#define GROW(d, field, count, cap) \
-    kpi__grow((void **)&(d)->field, &(d)->cap, (d)->count, sizeof *(d)->field)
+/* kpi__grow as a status, for the `if ((st = ...) != KPI_OK)` chains below. */
+#define GROW_ARRAY(array, cap, count) \
+    (kpi__grow((void **)&(array), &(cap), (count), sizeof *(array)) ? KPI_OK : KPI_ENOMEM)
+#define GROW(d, field, count, cap) GROW_ARRAY((d)->field, (d)->cap, (d)->count)
 
 size_t kpi__rubric_find_input(const struct kpi__rubric_data *d, const char *name)
 {
@@ -426,13 +415,13 @@ static kpi_status last_item(kpi_rubric_builder *b, kpi_rule rule, const char *fn
     return KPI_OK;
 }
 
-static bool end_ok(kpi_end e)
+static bool end_ok(kpi_tier_end e)
 {
-    return e >= KPI_END_NONE && e <= KPI_END_UNSTATED;
+    return e >= KPI_END_UNSTATED && e <= KPI_END_UNBOUNDED;
 }
 
-kpi_status kpi_rubric_builder_band(kpi_rubric_builder *b, kpi_dec low, kpi_end low_end, kpi_dec high,
-                                   kpi_end high_end, kpi_dec points, const char *label)
+kpi_status kpi_rubric_builder_band(kpi_rubric_builder *b, kpi_dec low, kpi_tier_end low_end, kpi_dec high,
+                                   kpi_tier_end high_end, kpi_dec points, const char *label)
 {
     kpi__error_reset();
     struct kpi__item *it;
@@ -441,15 +430,15 @@ kpi_status kpi_rubric_builder_band(kpi_rubric_builder *b, kpi_dec low, kpi_end l
         return st;
     if (!end_ok(low_end) || !end_ok(high_end))
         return kpi__fail(KPI_EINVAL, "item '%s': band end kinds must be KPI_END_*", it->spec.id);
-    if (low_end == KPI_END_NONE && high_end == KPI_END_NONE && it->nbands)
+    if (low_end == KPI_END_UNBOUNDED && high_end == KPI_END_UNBOUNDED && it->nbands)
         return kpi__fail(KPI_EINVAL, "item '%s': a band needs at least one end", it->spec.id);
-    if (low_end != KPI_END_NONE && high_end != KPI_END_NONE &&
+    if (low_end != KPI_END_UNBOUNDED && high_end != KPI_END_UNBOUNDED &&
         (low > high || (low == high && (low_end == KPI_END_OPEN || high_end == KPI_END_OPEN))))
         return kpi__fail(KPI_EINVAL, "item '%s': band %zu is empty (its lower end is not below its upper end)",
                          it->spec.id, it->nbands);
     if (points == KPI_DEC_UNSET || points == KPI_DEC_NO_CAP)
         return kpi__fail(KPI_EINVAL, "item '%s': band %zu needs points", it->spec.id, it->nbands);
-    if ((st = kpi__grow((void **)&it->bands, &it->cap_bands, it->nbands, sizeof *it->bands)) != KPI_OK)
+    if ((st = GROW_ARRAY(it->bands, it->cap_bands, it->nbands)) != KPI_OK)
         return st;
     struct kpi__band band = {low, high, low_end, high_end, points, NULL};
     if (label && !(band.label = kpi__strdup(label)))
@@ -461,7 +450,7 @@ kpi_status kpi_rubric_builder_band(kpi_rubric_builder *b, kpi_dec low, kpi_end l
 static kpi_status add_row(struct kpi__item *it, const char *name, const char *label, kpi_dec value,
                           kpi_part_of of)
 {
-    kpi_status st = kpi__grow((void **)&it->rows, &it->cap_rows, it->nrows, sizeof *it->rows);
+    kpi_status st = GROW_ARRAY(it->rows, it->cap_rows, it->nrows);
     if (st != KPI_OK)
         return st;
     struct kpi__row row = {kpi__strdup(name), kpi__strdup(label ? label : name), value, of};

@@ -82,8 +82,8 @@ static kpi_status put(kpi_inputs *in, const char *name, struct kpi__value v, con
     struct kpi__value *slot = NULL;
     if (st == KPI_OK) {
         slot = (struct kpi__value *)kpi__inputs_find(in, name);
-        if (!slot && (st = kpi__grow((void **)&in->values, &in->cap, in->count, sizeof *in->values)) == KPI_OK &&
-            !(v.name = kpi__strdup(name)))
+        if (!slot && (!kpi__grow((void **)&in->values, &in->cap, in->count, sizeof *in->values) ||
+                      !(v.name = kpi__strdup(name))))
             st = KPI_ENOMEM;
     }
     if (st != KPI_OK) {

@@ -21,7 +21,7 @@ struct kpi__input_decl {
 
 struct kpi__band {
     kpi_dec low, high;
-    kpi_end low_end, high_end;
+    kpi_tier_end low_end, high_end;
     kpi_dec points;
     char *label;
 };
@@ -104,9 +104,6 @@ const struct kpi__value *kpi__inputs_at(const kpi_inputs *in, size_t i);
 
 /* Index of declared input @name, or KPI__NO_INDEX. */
 size_t kpi__rubric_find_input(const struct kpi__rubric_data *d, const char *name);
-
-/* Grows @*array (of @elem-byte elements) to hold at least @count + 1. */
-kpi_status kpi__grow(void **array, size_t *cap, size_t count, size_t elem);
 
 /* The effective N/A policy of item @it. */
 kpi_na_policy kpi__item_na(const struct kpi__rubric_data *d, const struct kpi__item *it);

@@ -144,7 +144,7 @@ static kpi_status lint_exceed(const struct kpi__item *it, size_t i, kpi_lint *li
 
 /* ---- bands ------------------------------------------------------------------ */
 
-static bool owns(kpi_end e)
+static bool owns(kpi_tier_end e)
 {
     return e == KPI_END_CLOSED || e == KPI_END_UNSTATED;
 }
@@ -152,9 +152,9 @@ static bool owns(kpi_end e)
 /* Order of lower ends: unbounded first, then by value, a closed end before an open one. */
 static int low_cmp(const struct kpi__band *a, const struct kpi__band *b)
 {
-    if ((a->low_end == KPI_END_NONE) != (b->low_end == KPI_END_NONE))
-        return a->low_end == KPI_END_NONE ? -1 : 1;
-    if (a->low_end == KPI_END_NONE || a->low == b->low)
+    if ((a->low_end == KPI_END_UNBOUNDED) != (b->low_end == KPI_END_UNBOUNDED))
+        return a->low_end == KPI_END_UNBOUNDED ? -1 : 1;
+    if (a->low_end == KPI_END_UNBOUNDED || a->low == b->low)
         return owns(b->low_end) - owns(a->low_end);
     return a->low < b->low ? -1 : 1;
 }
@@ -187,7 +187,7 @@ static kpi_status lint_bands(const struct kpi__item *it, size_t i, kpi_lint *lin
         char path[64];
         snprintf(path, sizeof path, "items[%zu].bands[%zu]", i, ib);
         const char *label = it->spec.label;
-        if (a->high_end == KPI_END_NONE || b->low_end == KPI_END_NONE || a->high > b->low) {
+        if (a->high_end == KPI_END_UNBOUNDED || b->low_end == KPI_END_UNBOUNDED || a->high > b->low) {
             st = kpi__lint_add(lint, KPI_LINT_WARNING, "band-overlap", path,
                                "item %s: bands %zu and %zu overlap; a value in both takes band %zu (listed first)",
                                label, ia + 1, ib + 1, first + 1);
@@ -197,23 +197,23 @@ static kpi_status lint_bands(const struct kpi__item *it, size_t i, kpi_lint *lin
                                "starts at %s) and score 0",
                                label, kpi__num(a->high).s, kpi__num(b->low).s, ia + 1, kpi__num(a->high).s, ib + 1,
                                kpi__num(b->low).s);
-        } else if ((a->high_end == KPI_END_UNSTATED || b->low_end == KPI_END_UNSTATED) && owns(a->high_end) &&
-                   owns(b->low_end)) {
+        } else if (a->high_end == KPI_END_UNSTATED && b->low_end == KPI_END_UNSTATED) {
+            /* an unstated end yields to a stated one; two unstated ends leave the point to list order */
             st = kpi__lint_add(lint, KPI_LINT_WARNING, "band-shared-end", path,
                                "item %s: %s ends band %zu and starts band %zu, and no band owns it; band %zu (listed "
                                "first) takes it. Write at_most/below and at_least/above to say which",
                                label, kpi__num(b->low).s, ia + 1, ib + 1, first + 1);
-        } else if (owns(a->high_end) && owns(b->low_end)) {
+        } else if (a->high_end == KPI_END_CLOSED && b->low_end == KPI_END_CLOSED) {
             st = kpi__lint_add(lint, KPI_LINT_WARNING, "band-overlap", path,
                                "item %s: %s belongs to both band %zu and band %zu; band %zu (listed first) takes it",
                                label, kpi__num(b->low).s, ia + 1, ib + 1, first + 1);
-        } else if (!owns(a->high_end) && !owns(b->low_end)) {
+        } else if (a->high_end == KPI_END_OPEN && b->low_end == KPI_END_OPEN) {
             st = kpi__lint_add(lint, KPI_LINT_WARNING, "band-gap", path,
                                "item %s: %s itself matches no band (band %zu stops below it, band %zu starts above it)",
                                label, kpi__num(b->low).s, ia + 1, ib + 1);
         }
-        if (a->high_end != KPI_END_NONE &&
-            (b->high_end == KPI_END_NONE || b->high > a->high || (b->high == a->high && owns(b->high_end))))
+        if (a->high_end != KPI_END_UNBOUNDED &&
+            (b->high_end == KPI_END_UNBOUNDED || b->high > a->high || (b->high == a->high && owns(b->high_end))))
             reach = ib;
     }
     kpi__free(order);

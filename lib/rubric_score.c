@@ -135,24 +135,26 @@ static kpi_status eval_linear(struct ctx *c, const kpi_rubric_item *s, struct it
     return KPI_OK;
 }
 
-static bool band_contains(const struct kpi__band *b, kpi_dec v)
+/* 0: not in the band; 1: only on an unstated end point (a weak claim); 2: in it */
+static int band_contains(const struct kpi__band *b, kpi_dec v)
 {
-    if (b->low_end == KPI_END_OPEN ? v <= b->low : (b->low_end != KPI_END_NONE && v < b->low))
-        return false;
-    if (b->high_end == KPI_END_OPEN ? v >= b->high : (b->high_end != KPI_END_NONE && v > b->high))
-        return false;
-    return true;
+    if (b->low_end != KPI_END_UNBOUNDED && (v < b->low || (v == b->low && b->low_end == KPI_END_OPEN)))
+        return 0;
+    if (b->high_end != KPI_END_UNBOUNDED && (v > b->high || (v == b->high && b->high_end == KPI_END_OPEN)))
+        return 0;
+    bool weak = (b->low_end == KPI_END_UNSTATED && v == b->low) || (b->high_end == KPI_END_UNSTATED && v == b->high);
+    return weak ? 1 : 2;
 }
 
 /* "80 ≤ x < 90" */
 static void band_text(struct kpi__sb *sb, const struct kpi__band *b)
 {
-    if (b->low_end != KPI_END_NONE)
+    if (b->low_end != KPI_END_UNBOUNDED)
         kpi__sb_printf(sb, "%s %s ", kpi__num(b->low).s, b->low_end == KPI_END_OPEN ? "<" : "≤");
     kpi__sb_printf(sb, "x");
-    if (b->high_end != KPI_END_NONE)
+    if (b->high_end != KPI_END_UNBOUNDED)
         kpi__sb_printf(sb, " %s %s", b->high_end == KPI_END_OPEN ? "<" : "≤", kpi__num(b->high).s);
-    if (b->low_end == KPI_END_NONE && b->high_end == KPI_END_NONE)
+    if (b->low_end == KPI_END_UNBOUNDED && b->high_end == KPI_END_UNBOUNDED)
         kpi__sb_printf(sb, " any");
 }
 
@@ -163,10 +165,20 @@ static kpi_status eval_bands(struct ctx *c, const struct kpi__item *it, struct i
     if (e->na)
         return KPI_OK;
     kpi__sb_printf(&e->value, "%s", kpi__num(v).s);
+    /* an unstated end owns its point only if no other band claims it */
+    size_t found = KPI__NO_INDEX;
     for (size_t i = 0; i < it->nbands; i++) {
+        int claim = band_contains(&it->bands[i], v);
+        if (claim == 2) {
+            found = i;
+            break;
+        }
+        if (claim == 1 && found == KPI__NO_INDEX)
+            found = i;
+    }
+    if (found != KPI__NO_INDEX) {
+        size_t i = found;
         const struct kpi__band *b = &it->bands[i];
-        if (!band_contains(b, v))
-            continue;
         e->exact = b->points;
         band_text(&e->row, b);
         kpi__sb_printf(&e->row, " → %s", kpi__num(b->points).s);

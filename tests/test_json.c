@@ -147,6 +147,11 @@ static void test_syntax_errors(void **state)
     assert_int_equal(kpi_error_column(kpi_error_last()), 13);
     assert_string_equal(kpi_error_source(kpi_error_last()), "bad.json");
     assert_int_equal(kpi__json_parse(&doc, "", 0, "empty.json"), KPI_EPARSE);
+    /* regression (fuzz_json): jansson accepted text cut at a NUL byte */
+    static const char with_nul[] = "{\"a\": 1\0, \"b\": [1]}";
+    assert_int_equal(kpi__json_parse(&doc, with_nul, sizeof with_nul - 1, "nul.json"), KPI_EPARSE);
+    assert_int_equal(kpi_error_column(kpi_error_last()), 8);
+    assert_non_null(strstr(kpi_error_message(kpi_error_last()), "NUL byte"));
     text = "{\"a\": \"\xff\"}";
     assert_int_equal(kpi__json_parse(&doc, text, strlen(text), "utf8.json"), KPI_EPARSE);
     /* a BOM is skipped, and columns count from after it: jansson reports the

@@ -173,7 +173,7 @@ static kpi_rubric *score_bands(void)
     /* >= 90 -> 30; 80 <= x < 90 -> 20; 60 <= x < 80 -> 10; gap below 60; two-sided 30..60 */
     kpi_rubric_builder *b = builder("30", NULL);
     add_item(b, "q", KPI_RULE_BANDS, "x", "30");
-    OK(kpi_rubric_builder_band(b, D("90"), KPI_END_CLOSED, 0, KPI_END_NONE, D("30"), "优秀"));
+    OK(kpi_rubric_builder_band(b, D("90"), KPI_END_CLOSED, 0, KPI_END_UNBOUNDED, D("30"), "优秀"));
     OK(kpi_rubric_builder_band(b, D("80"), KPI_END_CLOSED, D("90"), KPI_END_OPEN, D("20"), NULL));
     OK(kpi_rubric_builder_band(b, D("60"), KPI_END_CLOSED, D("80"), KPI_END_OPEN, D("10"), NULL));
     OK(kpi_rubric_builder_band(b, D("30"), KPI_END_CLOSED, D("50"), KPI_END_CLOSED, D("5"), NULL));
@@ -216,16 +216,30 @@ static void test_bands(void **state)
     /* listed low to high, so the open ends decide: 80 is not in [60, 80), 5 % is not in (5 %, 8 %] */
     kpi_rubric_builder *up = builder("20", NULL);
     add_item(up, "q", KPI_RULE_BANDS, "x", "20");
-    OK(kpi_rubric_builder_band(up, 0, KPI_END_NONE, D("60"), KPI_END_OPEN, D("0"), NULL));
+    OK(kpi_rubric_builder_band(up, 0, KPI_END_UNBOUNDED, D("60"), KPI_END_OPEN, D("0"), NULL));
     OK(kpi_rubric_builder_band(up, D("60"), KPI_END_CLOSED, D("80"), KPI_END_OPEN, D("10"), NULL));
     OK(kpi_rubric_builder_band(up, D("80"), KPI_END_OPEN, D("90"), KPI_END_CLOSED, D("15"), NULL));
-    OK(kpi_rubric_builder_band(up, D("80"), KPI_END_CLOSED, 0, KPI_END_NONE, D("20"), NULL));
+    OK(kpi_rubric_builder_band(up, D("80"), KPI_END_CLOSED, 0, KPI_END_UNBOUNDED, D("20"), NULL));
     r = build(up);
     assert_dec(points_for(r, "x", "59.999"), "0");
     assert_dec(points_for(r, "x", "60"), "10");
     assert_dec(points_for(r, "x", "80"), "20");   /* neither [60, 80) nor (80, 90] */
     assert_dec(points_for(r, "x", "80.001"), "15");
     assert_dec(points_for(r, "x", "90"), "15");
+    kpi_rubric_free(r);
+
+    /* an unstated end ("80-90") yields its point to a band that states it; two unstated ends
+     * leave it to the band listed first (and lint says so) */
+    up = builder("20", NULL);
+    add_item(up, "q", KPI_RULE_BANDS, "x", "20");
+    OK(kpi_rubric_builder_band(up, D("80"), KPI_END_UNSTATED, D("90"), KPI_END_UNSTATED, D("15"), NULL));
+    OK(kpi_rubric_builder_band(up, D("90"), KPI_END_CLOSED, D("100"), KPI_END_UNSTATED, D("20"), NULL));
+    OK(kpi_rubric_builder_band(up, D("70"), KPI_END_UNSTATED, D("80"), KPI_END_UNSTATED, D("10"), NULL));
+    r = build(up);
+    assert_dec(points_for(r, "x", "90"), "20"); /* claimed by "at least 90" */
+    assert_dec(points_for(r, "x", "80"), "15"); /* both unstated: listed first */
+    assert_dec(points_for(r, "x", "100"), "20");
+    assert_dec(points_for(r, "x", "70"), "10");
     kpi_rubric_free(r);
 
     /* empty bands are refused */
@@ -883,8 +897,7 @@ static void test_lint(void **state)
     OK(kpi_rubric_lint(r, lint));
     size_t i = find_code(lint, "band-shared-end", "items[0].bands[0]");
     assert_non_null(strstr(kpi_lint_message(lint, i), "90 ends band 2 and starts band 1, and no band owns it"));
-    i = find_code(lint, "band-shared-end", "items[0].bands[1]");
-    assert_non_null(strstr(kpi_lint_message(lint, i), "80 ends band 3 and starts band 2"));
+    /* 80: band 3 states it owns it, so band 2's unstated end yields: no finding */
     i = find_code(lint, "band-overlap", "items[0].bands[2]");
     assert_non_null(strstr(kpi_lint_message(lint, i), "70 belongs to both band 4 and band 3; band 3 (listed first)"));
     i = find_code(lint, "band-gap", "items[0].bands[3]");
@@ -901,7 +914,7 @@ static void test_lint(void **state)
     find_code(lint, "pass-mark-unreachable", "pass_mark");
     i = find_code(lint, "unused-input", "inputs.spare");
     assert_non_null(strstr(kpi_lint_message(lint, i), "input spare (备用) is declared but no rule reads it"));
-    assert_int_equal(kpi_lint_count(lint), 13);
+    assert_int_equal(kpi_lint_count(lint), 12);
     kpi_lint_free(lint);
     kpi_rubric_free(r);
 }

@@ -60,8 +60,8 @@ enum {
 
 /** Flags for kpi_money_format(). */
 enum {
-    KPI_FMT_GROUP = 1u << 0, /**< thousands separators: 1,234.56 */
-    KPI_FMT_YUAN = 1u << 1   /**< a leading ¥ (after the sign): -¥1.00 */
+    KPI_FMT_GROUP = 1, /**< thousands separators: 1,234.56 */
+    KPI_FMT_YUAN = 2   /**< a leading ¥ (after the sign): -¥1.00 */
 };
 
 /** Name of a rounding mode ("half_up", ...), or NULL if unknown. @since 1.0 */

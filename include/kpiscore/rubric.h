@@ -26,6 +26,7 @@
 #include "common.h"
 #include "decimal.h"
 #include "lint.h"
+#include "tiers.h" /* kpi_tier_end: who owns a band's end point */
 
 #ifdef __cplusplus
 extern "C" {
@@ -69,16 +70,6 @@ enum {
     KPI_NA_ZERO = 1,    /**< counts as 0 points */
     KPI_NA_FULL = 2,    /**< counts as full points */
     KPI_NA_INHERIT = 3  /**< (items only) the rubric's policy */
-};
-
-/** Who owns a band's end point. */
-typedef int32_t kpi_end;
-enum {
-    KPI_END_NONE = 0,    /**< unbounded on this side */
-    KPI_END_CLOSED = 1,  /**< the end point belongs to this band (>=, <=) */
-    KPI_END_OPEN = 2,    /**< the end point does not belong to this band (>, <) */
-    KPI_END_UNSTATED = 3 /**< written "from"/"to": treated as closed, and lint warns
-                              when a neighbour shares the end point */
 };
 
 /** Which number of a list (or single) input a weighted part uses. */
@@ -246,11 +237,14 @@ KPI_API kpi_status kpi_rubric_builder_item(kpi_rubric_builder *builder,
                                            const kpi_rubric_item *item);
 
 /**
- * Adds a band to the last item (a KPI_RULE_BANDS item). A value matches the
- * first band, in the order added, that contains it; a value in no band
- * scores 0 (and lint reports the gap).
+ * Adds a band to the last item (a KPI_RULE_BANDS item). Ends are owned as in
+ * tier tables (kpi_tier_end): a KPI_END_UNSTATED end ("from 80 to 90")
+ * owns its point only if no other band claims it; where two unstated ends
+ * meet, the band added first takes the point (and lint warns). Otherwise a
+ * value matches the first band, in the order added, that contains it; a
+ * value in no band scores 0 (and lint reports the gap).
  *
- * @param low, low_end    lower end and who owns it (KPI_END_NONE: unbounded)
+ * @param low, low_end    lower end and who owns it (KPI_END_UNBOUNDED: none)
  * @param high, high_end  upper end and who owns it
  * @param points          points for a value in the band
  * @param label           optional UTF-8 label ("良好")
@@ -258,7 +252,7 @@ KPI_API kpi_status kpi_rubric_builder_item(kpi_rubric_builder *builder,
  *         KPI_ENOMEM. @since 1.0
  */
 KPI_API kpi_status kpi_rubric_builder_band(kpi_rubric_builder *builder, kpi_dec low,
-                                           kpi_end low_end, kpi_dec high, kpi_end high_end,
+                                           kpi_tier_end low_end, kpi_dec high, kpi_tier_end high_end,
                                            kpi_dec points, const char *label);
 
 /**

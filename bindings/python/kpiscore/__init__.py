@@ -1,0 +1,24 @@
+"""kpiscore: score, rank, tier and pay customer-service staff, exactly.
+
+A thin layer over the C library libkpiscore (through SWIG): the same code a
+CRM links scores here, to the fen.
+"""
+
+from . import capi
+from .errors import *  # noqa: F401,F403 - the exception classes are the package's API
+from .errors import __all__ as _errors_all
+from .numbers import *  # noqa: F401,F403
+from .numbers import __all__ as _numbers_all
+from .lint import Finding
+from .quantiles import METHODS as QUANTILE_METHODS, quantile
+
+__version__ = capi.kpi_version()
+
+
+def check_version(major, minor):
+    """Raises VersionError unless the loaded library serves major.minor."""
+    capi.kpi_check_version(major, minor)
+
+
+__all__ = ["capi", "check_version", "Finding", "quantile", "QUANTILE_METHODS"]
+__all__ += _errors_all + _numbers_all

@@ -1,0 +1,44 @@
+"""Ownership of C handles: freed once, deterministically or by the collector."""
+
+
+class Handle:
+    """Owns one C object and frees it with its kpi_*_free function.
+
+    Use it as a context manager, or call ``close()``; otherwise the garbage
+    collector frees it. Freeing twice is impossible: the pointer is dropped
+    the first time.
+    """
+
+    __slots__ = ("_ptr", "_free")
+
+    def __init__(self, ptr, free):
+        self._ptr = ptr
+        self._free = free
+
+    @property
+    def ptr(self):
+        if self._ptr is None:
+            raise ValueError(f"{type(self).__name__} is closed")
+        return self._ptr
+
+    def close(self):
+        ptr, self._ptr = self._ptr, None
+        if ptr is not None:
+            self._free(ptr)
+
+    @property
+    def closed(self):
+        return self._ptr is None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: module globals may be gone
+            pass
