@@ -18,6 +18,8 @@
 #include "kpiscore/quantile.h"
 #include "kpiscore/rank.h"
 #include "kpiscore/tiers.h"
+#include "kpiscore/sketch.h"
+#include "kpiscore/csv.h"
 #include "kpiscore/rubric.h"
 #include "kpiscore/plan.h"
 
