@@ -21,5 +21,7 @@
 #include "kpiscore/sketch.h"
 #include "kpiscore/csv.h"
 #include "kpiscore/metrics.h"
+#include "kpiscore/rubric.h"
+#include "kpiscore/plan.h"
 
 #endif /* KPISCORE_H */
