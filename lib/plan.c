@@ -106,6 +106,7 @@ static const struct section sections[] = {
     {"note", read_note},
     {"period", read_period},
     {"rounding", read_rounding},
+    {"metrics", kpi__plan_read_metrics},
     {"inputs", kpi__plan_read_inputs},
     {"rubric", kpi__plan_read_rubric},
 };
@@ -169,7 +170,9 @@ static kpi_status load(kpi_plan **out, kpi__json *doc)
     plan->places = 2;
     plan->total_mode = KPI_TOTAL_SUM_OF_ROUNDED;
     struct kpi__plan_load ld = {doc, plan, NULL, false};
-    kpi_status st = read_plan(&ld);
+    kpi_status st = kpi__plan_metrics_init(&ld);
+    if (st == KPI_OK)
+        st = read_plan(&ld);
     kpi_rubric_builder_free(ld.builder);
     if (st != KPI_OK) {
         kpi__error_set_source(kpi__json_source(doc));
@@ -229,6 +232,7 @@ void kpi_plan_free(kpi_plan *plan)
     if (!plan)
         return;
     kpi_rubric_free(plan->rubric);
+    kpi__plan_metrics_free(plan->metrics);
     kpi__json_free(plan->doc);
     kpi__free(plan);
 }
