@@ -286,3 +286,19 @@ kpi_status kpi_plan_lint(const kpi_plan *plan, kpi_lint *lint)
         kpi__json_locate_lint(plan->doc, lint, first);
     return st;
 }
+
+const kpi_metric_registry *kpi_plan_metric_registry(const kpi_plan *plan)
+{
+    return plan && plan->metrics ? plan->metrics->registry : NULL;
+}
+
+kpi_status kpi_plan_metrics_options(const kpi_plan *plan, kpi_metrics_options *out)
+{
+    kpi__error_reset();
+    if (!plan || !out || out->size < sizeof *out)
+        return kpi__fail(KPI_EINVAL, "kpi_plan_metrics_options: a plan and options set with "
+                                     "KPI_METRICS_OPTIONS_INIT are needed");
+    out->period = plan->metrics->period;
+    out->utc_offset_minutes = plan->metrics->utc_offset_minutes;
+    return KPI_OK;
+}
