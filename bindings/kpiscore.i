@@ -615,7 +615,6 @@ KPI_STRUCT(kpi_tier_row, KPI_TIER_ROW_INIT)
 %newobject kpi_bind_pay_why_text;
 %newobject kpi_bind_payslip_explain;
 %newobject kpi_bind_tiering_explain;
-%newobject kpi_bind_why_array_new;
 
 %inline %{
 /* ---- pay ---------------------------------------------------------------- */
@@ -928,5 +927,30 @@ kpi_status kpi_bind_streaks(int64_t *run, size_t n_run, uint8_t *flag, size_t n_
  * compares it with numpy's arr.ctypes.data / array.buffer_info(). */
 unsigned long long kpi_bind_address(const int64_t *data, size_t n_data) { return (unsigned long long)(uintptr_t)data; }
 unsigned long long kpi_bind_address_out(int64_t *data_out, size_t n_data_out) { return (unsigned long long)(uintptr_t)data_out; }
+
+/* Test hook: the library's allocations fail after the next @p n succeed
+ * (n < 0 restores the C allocator), so the tests can see KPI_ENOMEM from a
+ * real call. Memory comes from malloc either way, so objects made before
+ * and after the switch are freed alike. Not thread-safe (kpi_set_allocator). */
+static long kpi_bind_test_budget = -1;
+static void *kpi_bind_test_malloc(size_t size, void *user)
+{
+    (void)user;
+    return kpi_bind_test_budget == 0 ? NULL : (kpi_bind_test_budget--, malloc(size));
+}
+static void *kpi_bind_test_realloc(void *p, size_t size, void *user)
+{
+    (void)user;
+    return kpi_bind_test_budget == 0 ? NULL : (kpi_bind_test_budget--, realloc(p, size));
+}
+static void kpi_bind_test_free(void *p, void *user) { (void)user; free(p); }
+void kpi_bind_test_fail_allocations_after(long n)
+{
+    kpi_bind_test_budget = n;
+    if (n < 0)
+        kpi_set_allocator(NULL, NULL, NULL, NULL);
+    else
+        kpi_set_allocator(kpi_bind_test_malloc, kpi_bind_test_realloc, kpi_bind_test_free, NULL);
+}
 %}
 #endif
