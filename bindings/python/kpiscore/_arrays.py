@@ -21,9 +21,7 @@ _NP_DTYPE = {"q": "int64", "i": "int32", "I": "uint32", "B": "uint8", "d": "floa
 
 
 def is_buffer(obj):
-    """True for objects with the buffer protocol (str and bytes excluded)."""
-    if isinstance(obj, (str, bytes, bytearray)):
-        return False
+    """True for objects with the buffer protocol."""
     try:
         memoryview(obj).release()
     except TypeError:
