@@ -537,6 +537,8 @@ KPI_STRUCT(kpi_tier_row, KPI_TIER_ROW_INIT)
 %ignore kpi_rank_options::eligible;
 /* arrays of these cross as columns (kpi_bind_schedule_new, kpi_bind_tier_table_new, ...) */
 %ignore kpi_bracket_row;
+%ignore kpi_bracket_row::from;   /* no "from is a python keyword" warning */
+%ignore kpi_tier_band::from;
 %ignore kpi_tier_band;
 %ignore kpi_quota;
 
