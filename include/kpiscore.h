@@ -18,5 +18,10 @@
 #include "kpiscore/quantile.h"
 #include "kpiscore/rank.h"
 #include "kpiscore/tiers.h"
+#include "kpiscore/sketch.h"
+#include "kpiscore/csv.h"
+#include "kpiscore/metrics.h"
+#include "kpiscore/rubric.h"
+#include "kpiscore/plan.h"
 
 #endif /* KPISCORE_H */

@@ -18,14 +18,14 @@ int report_kpi_error(const char *what)
     return EXIT_INPUT;
 }
 
-int usage_error(const char *command, const char *fmt, ...)
+int usage_error(const char *name, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "kpiscore %s: ", command);
+    fprintf(stderr, "kpiscore %s: ", name);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry 'kpiscore %s --help'.\n", command);
+    fprintf(stderr, "\nTry 'kpiscore %s --help'.\n", name);
     return EXIT_USAGE;
 }
 

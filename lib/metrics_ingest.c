@@ -1,0 +1,279 @@
+/*
+ * metrics_ingest.c - the columnar hot path: n rows of (agent, event, value,
+ * time) from caller-owned arrays into the cells, and the same split over
+ * threads with per-thread accumulators merged at the end.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "metrics_internal.h"
+
+/* Checks the whole batch before anything is added; grows the agent range. */
+static kpi_status check_batch(kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
+                              size_t n)
+{
+    const uint64_t undefined = ~m->s->defined;
+    uint32_t amax = 0;
+    uint64_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t a = agent[i];
+        unsigned c = event[i] & ~KPI_EVENT_EXCUSED;
+        amax = a > amax ? a : amax;
+        bad |= (uint64_t)(c >> 6) | (undefined >> (c & 63) & 1);
+    }
+    if (bad || (n && amax >= m->max_agents)) {
+        for (size_t i = 0; i < n; i++) {
+            unsigned c = event[i] & ~KPI_EVENT_EXCUSED;
+            if (c >= KPI_EVENT_MAX || !(m->s->defined >> c & 1)) {
+                kpi__fail(KPI_EINVAL, "row %zu: event code %u is not a defined event kind", i, c);
+                kpi__error_set_position(0, 0, (long long)i);
+                return KPI_EINVAL;
+            }
+            if (agent[i] >= m->max_agents) {
+                kpi__fail(KPI_ELIMIT, "row %zu: agent index %u is not below max_agents (%u)", i,
+                          (unsigned)agent[i], (unsigned)m->max_agents);
+                kpi__error_set_position(0, 0, (long long)i);
+                return KPI_ELIMIT;
+            }
+        }
+    }
+    if (n && (size_t)amax + 1 > m->agents) {
+        kpi_status st = kpi__metrics_reserve(m, (size_t)amax + 1);
+        if (st != KPI_OK)
+            return st;
+        m->agents = (size_t)amax + 1;
+    }
+    return KPI_OK;
+}
+
+typedef struct {
+    uint64_t *cells;
+    kpi__qstore *stores;
+    uint64_t start, span; /* the period holds t when (uint64)t - start < span */
+} cursor;
+
+static kpi_status cursor_move(kpi_metrics *m, int64_t t, cursor *cur)
+{
+    int64_t key = 0;
+    if (m->period != KPI_PERIOD_ALL)
+        key = kpi__period_key(m->period, kpi__local_day(t, m->offset_min));
+    size_t at;
+    kpi_status st = kpi__metrics_period_at(m, key, true, &at);
+    if (st != KPI_OK)
+        return st;
+    const kpi__mperiod *p = &m->periods[at];
+    cur->cells = p->cells;
+    cur->stores = p->stores;
+    cur->start = (uint64_t)p->start_ms;
+    cur->span = (uint64_t)p->end_ms - (uint64_t)p->start_ms;
+    if (m->period == KPI_PERIOD_ALL)
+        cur->span = UINT64_MAX;
+    return KPI_OK;
+}
+
+/* The extra ops of one record; on failure nothing of the record stays. */
+static kpi_status apply_ops(const kpi__schema *s, const kpi__op *op, const kpi__op *end,
+                            uint64_t *c, kpi__qstore *stores, int64_t v)
+{
+    for (const kpi__op *o = op; o < end; o++) {
+        bool pass = v >= o->lo && v <= o->hi;
+        switch (o->op) {
+        case KPI__OP_Q:
+            if (pass) {
+                kpi_status st = kpi__qs_append(&stores[o->off], v);
+                if (st != KPI_OK) {
+                    for (const kpi__op *u = op; u < o; u++) /* the earlier appends */
+                        if (v >= u->lo && v <= u->hi)
+                            stores[u->off].npend--;
+                    return st;
+                }
+            }
+            break;
+        case KPI__OP_CNT:
+            c[o->off] += pass;
+            break;
+        case KPI__OP_SUM:
+            kpi__pair_add64(c + o->off, pass ? v : 0);
+            break;
+        case KPI__OP_MAXU: {
+            uint64_t k = (uint64_t)v ^ o->mask;
+            if (pass && k > c[o->off])
+                c[o->off] = k;
+            break;
+        }
+        default: { /* KPI__OP_SQ: saturates into its flag, identically in any order */
+            uint64_t *w = c + o->off;
+            kpi__i128 r;
+            if (!pass || w[2])
+                break;
+            if (__builtin_add_overflow(kpi__pair_get(w), (kpi__i128)v * v, &r)) {
+                kpi__pair_set(w, 0);
+                w[2] = 1;
+            } else {
+                kpi__pair_set(w, r);
+            }
+            break;
+        }
+        }
+    }
+    (void)s;
+    return KPI_OK;
+}
+
+#define PREFETCH 16
+
+/* Adds checked rows; *done = rows fully added (all of them on success). */
+static inline kpi_status run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
+                                  const int64_t *value, const int64_t *time, size_t n,
+                                  size_t *done, bool timed)
+{
+    const kpi__schema *s = m->s;
+    const size_t W = s->words, Q = s->stores;
+    const kpi__evdesc *desc = s->desc;
+    const kpi__op *ops = s->ops;
+    cursor cur = {NULL, NULL, 0, 0};
+    kpi_status st = KPI_OK;
+    size_t i = 0;
+    if (!timed && n && (st = cursor_move(m, 0, &cur)) != KPI_OK)
+        goto out;
+    for (; i < n; i++) {
+        if (timed && KPI__UNLIKELY((uint64_t)time[i] - cur.start >= cur.span))
+            if ((st = cursor_move(m, time[i], &cur)) != KPI_OK)
+                goto out;
+        /* cells are random accesses into megabytes: fetch a later row's early */
+        const size_t ahead = i + PREFETCH < n ? i + PREFETCH : i;
+        const unsigned ea = event[ahead];
+        __builtin_prefetch(cur.cells + (size_t)agent[ahead] * W +
+                           desc[((ea & ~KPI_EVENT_EXCUSED) << 1) | (ea >> 15)].cnt, 1);
+        const uint32_t a = agent[i];
+        const unsigned e = event[i];
+        const int64_t v = value[i];
+        const kpi__evdesc *d = &desc[((e & ~KPI_EVENT_EXCUSED) << 1) | (e >> 15)];
+        uint64_t *c = cur.cells + (size_t)a * W;
+        if (KPI__UNLIKELY(d->op_begin != d->op_end)) {
+            st = apply_ops(s, ops + d->op_begin, ops + d->op_end, c, cur.stores + (size_t)a * Q, v);
+            if (st != KPI_OK)
+                goto out;
+        }
+        c[d->cnt]++;
+        kpi__pair_add64(c + d->sum, v);
+    }
+out:
+    *done = i;
+    return st;
+}
+
+static kpi_status run_batch(kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
+                            const int64_t *value, const int64_t *time, size_t n)
+{
+    size_t done;
+    kpi_status st = (time && m->period != KPI_PERIOD_ALL)
+                        ? run_rows(m, agent, event, value, time, n, &done, true)
+                        : run_rows(m, agent, event, value, NULL, n, &done, false);
+    if (st != KPI_OK)
+        kpi__error_set_position(0, 0, (long long)done);
+    return st;
+}
+
+static kpi_status check_args(const kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
+                             const int64_t *value, const int64_t *time, size_t n, const char *fn)
+{
+    if (!m)
+        return kpi__fail(KPI_EINVAL, "%s: m must not be NULL", fn);
+    if (n && (!agent || !event || !value))
+        return kpi__fail(KPI_EINVAL, "%s: the agent, event and value columns must not be NULL",
+                         fn);
+    if (n && !time && m->period != KPI_PERIOD_ALL)
+        return kpi__fail(KPI_EINVAL, "%s: a %s accumulator needs the time column", fn,
+                         kpi_period_name(m->period));
+    return KPI_OK;
+}
+
+kpi_status kpi_metrics_add_batch(kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
+                                 const int64_t *value, const int64_t *time_ms, size_t n)
+{
+    kpi__error_reset();
+    kpi_status st = check_args(m, agent, event, value, time_ms, n, "kpi_metrics_add_batch");
+    if (st == KPI_OK)
+        st = check_batch(m, agent, event, n);
+    if (st == KPI_OK)
+        st = run_batch(m, agent, event, value, time_ms, n);
+    return st;
+}
+
+/* ---- threads -------------------------------------------------------------- */
+
+typedef struct {
+    kpi_metrics *m;
+    const uint32_t *agent;
+    const uint16_t *event;
+    const int64_t *value, *time;
+    size_t n, first;
+    kpi_status status;
+    long long offset;
+    char message[256];
+} slice;
+
+static void *slice_run(void *arg)
+{
+    slice *sl = arg;
+    kpi__error_reset();
+    sl->status = run_batch(sl->m, sl->agent, sl->event, sl->value, sl->time, sl->n);
+    if (sl->status != KPI_OK) {
+        const kpi_error *e = kpi_error_last();
+        snprintf(sl->message, sizeof sl->message, "%s", kpi_error_message(e));
+        sl->offset = kpi_error_offset(e) + (long long)sl->first;
+    }
+    return NULL;
+}
+
+kpi_status kpi_metrics_add_batch_threads(kpi_metrics *m, const uint32_t *agent,
+                                         const uint16_t *event, const int64_t *value,
+                                         const int64_t *time_ms, size_t n, unsigned threads)
+{
+    kpi__error_reset();
+    const char *fn = "kpi_metrics_add_batch_threads";
+    kpi_status st = check_args(m, agent, event, value, time_ms, n, fn);
+    if (st != KPI_OK)
+        return st;
+    if (threads < 1 || threads > 64)
+        return kpi__fail(KPI_EINVAL, "%s: threads is %u; use 1 to 64", fn, threads);
+    if (threads > n / 1024 + 1) /* tiny batches are not worth a thread */
+        threads = (unsigned)(n / 1024 + 1);
+    st = check_batch(m, agent, event, n);
+    if (st != KPI_OK || threads == 1)
+        return st == KPI_OK ? run_batch(m, agent, event, value, time_ms, n) : st;
+    slice sl[64];
+    pthread_t tid[64];
+    bool started[64] = {false};
+    memset(sl, 0, sizeof sl);
+    for (unsigned t = 0; t < threads; t++) {
+        size_t a = n * t / threads, b = n * (t + 1) / threads;
+        sl[t] = (slice){t == 0 ? m : NULL, agent + a, event + a, value + a, time_ms ? time_ms + a : NULL,
+                        b - a, a, KPI_OK, -1, ""};
+        if (t > 0 && (st = kpi__metrics_new_like(m, m->agents, &sl[t].m)) != KPI_OK)
+            break;
+    }
+    for (unsigned t = 1; st == KPI_OK && t < threads; t++)
+        started[t] = pthread_create(&tid[t], NULL, slice_run, &sl[t]) == 0;
+    if (st == KPI_OK)
+        slice_run(&sl[0]);
+    for (unsigned t = 1; st == KPI_OK && t < threads; t++) {
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        else
+            slice_run(&sl[t]); /* no thread to be had: do it here */
+    }
+    kpi__error_reset();
+    for (unsigned t = 0; st == KPI_OK && t < threads; t++)
+        if (sl[t].status != KPI_OK) {
+            st = kpi__fail(sl[t].status, "%s", sl[t].message);
+            kpi__error_set_position(0, 0, sl[t].offset);
+        }
+    for (unsigned t = 1; st == KPI_OK && t < threads; t++)
+        st = kpi__metrics_merge(m, sl[t].m);
+    for (unsigned t = 1; t < threads; t++)
+        kpi_metrics_free(sl[t].m);
+    return st;
+}

@@ -1,0 +1,239 @@
+/*
+ * metrics_internal.h - what the metrics files share: the registry's
+ * entries, the compiled cell layout (schema), the exact-quantile store and
+ * the accumulator itself.
+ */
+#ifndef KPISCORE_METRICS_INTERNAL_H
+#define KPISCORE_METRICS_INTERNAL_H
+
+#include <stdatomic.h>
+
+#include "internal.h"
+#include "kpiscore/metrics.h"
+#include "quantile_internal.h"
+
+#define KPI__TERMS_MAX 16
+#define KPI__ID_MAX 64
+
+/* ---- registry (metrics_registry.c) ------------------------------------- */
+
+typedef struct {
+    kpi_metric_def def; /* its pointers point into this entry's copies */
+    char *id;
+    char *name;
+    kpi_metric_term *num;
+    kpi_metric_term *den;
+} kpi__metric_entry;
+
+struct kpi_metric_registry {
+    char *events[KPI_EVENT_MAX];   /* names; NULL where no kind is defined */
+    bool event_owned[KPI_EVENT_MAX];
+    kpi__metric_entry *metrics;
+    size_t count, cap;
+};
+
+/* Deep copy. */
+kpi_status kpi__registry_clone(const kpi_metric_registry *reg, kpi_metric_registry **out);
+/* FNV-1a 64 of what the definitions compute (ids, kinds, terms, events; not labels). */
+uint64_t kpi__registry_fingerprint(const kpi_metric_registry *reg);
+bool kpi__event_defined(const kpi_metric_registry *reg, unsigned code);
+
+/* FNV-1a 64 */
+#define KPI__FNV_OFFSET UINT64_C(0xcbf29ce484222325)
+#define KPI__FNV_PRIME UINT64_C(0x100000001b3)
+static inline uint64_t kpi__fnv1a(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * KPI__FNV_PRIME;
+    return h;
+}
+
+/* ---- exact-quantile store (metrics_quantile.c) -------------------------- */
+
+typedef struct {
+    int64_t value;
+    uint64_t count;
+} kpi__run;
+
+/*
+ * Values of one (agent, period, population): runs sorted by value, plus
+ * values appended since the last compaction, unsorted.
+ */
+typedef struct {
+    int64_t *pend;
+    kpi__run *runs;
+    uint32_t npend, cappend;
+    uint32_t nruns, capruns;
+} kpi__qstore;
+
+/* A sorted run view of a store: the store's own runs, or a merged copy. */
+typedef struct {
+    const kpi__run *runs;
+    size_t n;
+    kpi__run *owned;
+} kpi__qview;
+
+void kpi__qs_free(kpi__qstore *s);
+bool kpi__qs_empty(const kpi__qstore *s);
+size_t kpi__qs_bytes(const kpi__qstore *s);
+kpi_status kpi__qs_compact(kpi__qstore *s);
+/* Sorted view of everything in @s (allocates only when values are pending). */
+kpi_status kpi__qs_view(const kpi__qstore *s, kpi__qview *v);
+void kpi__qview_free(kpi__qview *v);
+/* Merged runs of two sorted run arrays into a new exact-size array. */
+kpi_status kpi__runs_merge(const kpi__run *a, size_t na, const kpi__run *b, size_t nb,
+                           kpi__run **out, size_t *nout);
+/* The q quantile of sorted runs, scaled down by @divisor, rounded once. */
+kpi_status kpi__runs_quantile(const kpi__run *runs, size_t n, kpi_dec q,
+                              kpi_quantile_method method, int64_t divisor, kpi_round mode,
+                              kpi_dec *out);
+/* Sorts @n values ascending; @tmp holds @n more. */
+void kpi__sort_i64(int64_t *v, size_t n, int64_t *tmp);
+
+/* Appends one value; grows or compacts. Out of line: the hot loop calls it. */
+kpi_status kpi__qs_append_slow(kpi__qstore *s, int64_t v);
+static inline kpi_status kpi__qs_append(kpi__qstore *s, int64_t v)
+{
+    if (KPI__LIKELY(s->npend < s->cappend)) {
+        s->pend[s->npend++] = v;
+        return KPI_OK;
+    }
+    return kpi__qs_append_slow(s, v);
+}
+
+/* ---- compiled layout (metrics_layout.c) --------------------------------- */
+
+/*
+ * A cell is W uint64 words for one (agent, period) plus Q quantile stores.
+ * Word kinds say how two cells merge.
+ */
+enum {
+    KPI__W_ADD = 0,   /* a count: add */
+    KPI__W_SUM_LO,    /* low word of a 128-bit sum; the next word is its high word */
+    KPI__W_SUM_HI,
+    KPI__W_MAXU,      /* an order-preserving key: keep the larger (min/max) */
+    KPI__W_SQ_LO,     /* low word of a 128-bit sum of squares; next: high; then its flag */
+    KPI__W_SQ_HI,
+    KPI__W_STICKY     /* 1 once the sum of squares passed 2^127 (then kept at 0) */
+};
+
+/* What one record of an event kind does beyond its count and sum. */
+enum { KPI__OP_CNT, KPI__OP_SUM, KPI__OP_MAXU, KPI__OP_SQ, KPI__OP_Q };
+
+typedef struct {
+    uint8_t op;
+    uint32_t off;      /* word offset, or quantile store index */
+    int64_t lo, hi;    /* the record counts when lo <= value <= hi */
+    uint64_t mask;     /* MAXU: xor giving the order-preserving key */
+} kpi__op;
+
+/* Per (code, excused): where its count and sum go and its extra ops. */
+typedef struct {
+    uint32_t cnt, sum;
+    uint32_t op_begin, op_end;
+} kpi__evdesc;
+
+/* A word (count) or word pair (sum) a metric reads, with its sign. */
+typedef struct {
+    uint32_t off;
+    bool sum;
+    bool negate;
+} kpi__ref;
+
+typedef struct {
+    kpi__ref *num, *den;  /* RATIO/TOTAL: num and den; population kinds: sums and counts */
+    uint32_t nnum, nden;
+    int32_t sq, max, min; /* word offsets, -1 when unused */
+    int32_t q;            /* quantile store, -1 when unused */
+    int64_t divisor;      /* raw units per reported unit */
+} kpi__mcompiled;
+
+typedef struct {
+    atomic_size_t refs;
+    kpi_metric_registry *reg; /* own copy */
+    uint64_t fingerprint;
+    uint32_t words, stores;   /* W, Q */
+    uint8_t *wkind;           /* [words] */
+    kpi__evdesc desc[2 * KPI_EVENT_MAX]; /* [code * 2 + excused] */
+    kpi__op *ops;
+    size_t nops;
+    kpi__mcompiled *metrics;  /* [reg->count] */
+    uint64_t defined;         /* event codes defined */
+} kpi__schema;
+
+kpi_status kpi__schema_new(const kpi_metric_registry *reg, kpi__schema **out);
+kpi__schema *kpi__schema_ref(kpi__schema *s);
+void kpi__schema_unref(kpi__schema *s);
+
+/* ---- periods (metrics_period.c) ----------------------------------------- */
+
+#define KPI__DAY_MS INT64_C(86400000)
+
+bool kpi__period_valid(kpi_period p);
+/* Local day number (days since 1970-01-01 in the zone) of instant @t. */
+int64_t kpi__local_day(int64_t t, int32_t offset_min);
+/* Key (local day of the first day) of the period holding local day @day. */
+int64_t kpi__period_key(kpi_period p, int64_t day);
+/* [start, end) in UTC ms of the period with key @key, clamped to int64. */
+void kpi__period_bounds(kpi_period p, int32_t offset_min, int64_t key, int64_t *start,
+                        int64_t *end);
+size_t kpi__period_format(kpi_period p, int64_t key, char *buf, size_t size);
+
+/* ---- the accumulator (metrics.c) ---------------------------------------- */
+
+typedef struct {
+    int64_t key;
+    int64_t start_ms, end_ms;
+    size_t cap_agents;    /* >= the accumulator's agents_cap */
+    uint64_t *cells;      /* [cap_agents * W] */
+    kpi__qstore *stores;  /* [cap_agents * Q] */
+} kpi__mperiod;
+
+struct kpi_metrics {
+    kpi__schema *s;
+    kpi_period period;
+    int32_t offset_min;
+    uint32_t max_agents;
+    size_t agents, agents_cap;
+    kpi__mperiod *periods;
+    size_t nperiods, capperiods;
+};
+
+/* An empty accumulator sharing @proto's schema and options. */
+kpi_status kpi__metrics_new_like(const kpi_metrics *proto, size_t agents, kpi_metrics **out);
+kpi_status kpi__metrics_new_schema(kpi__schema *s, kpi_period period, int32_t offset_min,
+                                   uint32_t max_agents, size_t agents, kpi_metrics **out);
+/* Makes room for @agents agent indexes in every period (count unchanged). */
+kpi_status kpi__metrics_reserve(kpi_metrics *m, size_t agents);
+/* Index of the period with @key; creates it (in key order) when @create. */
+kpi_status kpi__metrics_period_at(kpi_metrics *m, int64_t key, bool create, size_t *index);
+void kpi__metrics_period_remove(kpi_metrics *m, size_t index);
+bool kpi__cell_empty(const kpi_metrics *m, const kpi__mperiod *p, size_t agent);
+
+/* kpi_metrics_merge() without resetting the error record. */
+kpi_status kpi__metrics_merge(kpi_metrics *dst, const kpi_metrics *src);
+
+/* Cell words of @src added to @dst: false (nothing changed) on overflow. */
+bool kpi__cell_words_fit(const kpi__schema *s, const uint64_t *dst, const uint64_t *src);
+void kpi__cell_words_add(const kpi__schema *s, uint64_t *dst, const uint64_t *src);
+
+/* 128-bit value of the word pair at @w. */
+static inline kpi__i128 kpi__pair_get(const uint64_t *w)
+{
+    return (kpi__i128)(((kpi__u128)w[1] << 64) | w[0]);
+}
+static inline void kpi__pair_set(uint64_t *w, kpi__i128 v)
+{
+    w[0] = (uint64_t)v;
+    w[1] = (uint64_t)((kpi__u128)v >> 64);
+}
+/* Adds a signed 64-bit value to the pair (wraps only past 2^127: 2^64 rows). */
+static inline void kpi__pair_add64(uint64_t *w, int64_t v)
+{
+    uint64_t lo = w[0] + (uint64_t)v;
+    w[1] += (uint64_t)(v >> 63) + (lo < (uint64_t)v);
+    w[0] = lo;
+}
+
+#endif /* KPISCORE_METRICS_INTERNAL_H */

@@ -1,0 +1,462 @@
+/*
+ * metrics_layout.c - compiles a registry into the layout of one cell: which
+ * words count and sum each event kind, which extra words (threshold counts,
+ * min/max, sums of squares) and quantile stores the metrics need, and what
+ * each record of each kind does to them.
+ *
+ * Every referenced event kind gets a count and a 128-bit sum; kinds nothing
+ * reads share a sink. A record's excused variant shares its kind's words
+ * unless some metric leaves excused records out. Filtered aggregates and
+ * the values of MIN/MAX/VARIANCE/QUANTILE metrics live in "populations":
+ * (event variants, filter) pairs shared by every metric that names them.
+ */
+#include <string.h>
+
+#include "metrics_internal.h"
+
+typedef struct {
+    uint64_t vmask[2]; /* event codes accepted, [0] normal, [1] excused */
+    kpi_filter filter;
+    int64_t x;
+    int32_t cnt, sum, sq, min, max, q;
+} pop;
+
+typedef struct {
+    kpi__schema *s;
+    uint32_t cap_words;
+    pop *pops;
+    size_t npops, cap_pops;
+    bool split[KPI_EVENT_MAX];
+} builder;
+
+static int32_t alloc_words(builder *b, const uint8_t *kinds, uint32_t n)
+{
+    kpi__schema *s = b->s;
+    if (s->words + n > b->cap_words) {
+        uint32_t cap = b->cap_words ? 2 * b->cap_words : 64;
+        uint8_t *grown = kpi__realloc(s->wkind, cap);
+        if (!grown)
+            return -1;
+        s->wkind = grown;
+        b->cap_words = cap;
+    }
+    memcpy(s->wkind + s->words, kinds, n);
+    s->words += n;
+    return (int32_t)(s->words - n);
+}
+
+static const uint8_t k_cnt[] = {KPI__W_ADD};
+static const uint8_t k_sum[] = {KPI__W_SUM_LO, KPI__W_SUM_HI};
+static const uint8_t k_sq[] = {KPI__W_SQ_LO, KPI__W_SQ_HI, KPI__W_STICKY};
+static const uint8_t k_maxu[] = {KPI__W_MAXU};
+
+static pop *find_pop(builder *b, const uint64_t vmask[2], kpi_filter filter, int64_t x)
+{
+    if (filter == KPI_FILTER_NONE)
+        x = 0;
+    for (size_t i = 0; i < b->npops; i++) {
+        pop *p = &b->pops[i];
+        if (p->vmask[0] == vmask[0] && p->vmask[1] == vmask[1] && p->filter == filter && p->x == x)
+            return p;
+    }
+    if (b->npops == b->cap_pops) {
+        size_t cap = b->cap_pops ? 2 * b->cap_pops : 16;
+        pop *grown = kpi__reallocarray(b->pops, cap, sizeof *grown);
+        if (!grown)
+            return NULL;
+        b->pops = grown;
+        b->cap_pops = cap;
+    }
+    pop *p = &b->pops[b->npops++];
+    p->vmask[0] = vmask[0];
+    p->vmask[1] = vmask[1];
+    p->filter = filter;
+    p->x = x;
+    p->cnt = p->sum = p->sq = p->min = p->max = p->q = -1;
+    return p;
+}
+
+/* Gives the population's aggregate @field its words; false on ENOMEM. */
+static bool need(builder *b, int32_t *field, const uint8_t *kinds, uint32_t n)
+{
+    if (*field < 0)
+        *field = alloc_words(b, kinds, n);
+    return *field >= 0;
+}
+
+static bool add_ref(kpi__ref **refs, uint32_t *n, uint32_t off, bool sum, bool negate)
+{
+    kpi__ref *grown = kpi__reallocarray(*refs, *n + 1, sizeof **refs);
+    if (!grown)
+        return false;
+    grown[*n].off = off;
+    grown[*n].sum = sum;
+    grown[*n].negate = negate;
+    *refs = grown;
+    (*n)++;
+    return true;
+}
+
+/* Refs to the per-kind words of the event variants in @vmask. */
+static bool base_refs(builder *b, const uint64_t vmask[2], bool sum, bool negate,
+                      kpi__ref **refs, uint32_t *n)
+{
+    for (unsigned e = 0; e < KPI_EVENT_MAX; e++) {
+        for (unsigned v = 0; v < 2; v++) {
+            if (!(vmask[v] >> e & 1) || (v == 1 && !b->split[e]))
+                continue;
+            const kpi__evdesc *d = &b->s->desc[2 * e + v];
+            if (!add_ref(refs, n, sum ? d->sum : d->cnt, sum, negate))
+                return false;
+        }
+    }
+    return true;
+}
+
+static void term_vmask(const kpi_metric_term *t, uint64_t vmask[2])
+{
+    vmask[0] = t->events;
+    vmask[1] = (t->flags & KPI_TERM_EXCLUDE_EXCUSED) ? 0 : t->events;
+}
+
+/* Count or sum of (vmask, filter): base words when unfiltered, else a population's. */
+static bool agg_ref(builder *b, const uint64_t vm[2], kpi_filter filter, int64_t x, bool sum,
+                    bool neg, kpi__ref **refs, uint32_t *nrefs)
+{
+    if (filter == KPI_FILTER_NONE)
+        return base_refs(b, vm, sum, neg, refs, nrefs);
+    pop *p = find_pop(b, vm, filter, x);
+    if (!p)
+        return false;
+    int32_t *field = sum ? &p->sum : &p->cnt;
+    if (!need(b, field, sum ? k_sum : k_cnt, sum ? 2 : 1))
+        return false;
+    return add_ref(refs, nrefs, (uint32_t)*field, sum, neg);
+}
+
+static bool compile_terms(builder *b, const kpi_metric_term *t, size_t n, kpi__ref **refs,
+                          uint32_t *nrefs)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t vm[2];
+        term_vmask(&t[i], vm);
+        if (!agg_ref(b, vm, t[i].filter, t[i].threshold, t[i].agg == KPI_AGG_SUM,
+                     (t[i].flags & KPI_TERM_NEGATE) != 0, refs, nrefs))
+            return false;
+    }
+    return true;
+}
+
+static bool compile_metric(builder *b, const kpi_metric_def *d, kpi__mcompiled *c)
+{
+    c->sq = c->min = c->max = c->q = -1;
+    static const int64_t divisors[] = {1, 1, 100, 1000, 100, 1};
+    c->divisor = divisors[d->unit];
+    if (d->kind == KPI_METRIC_TOTAL || d->kind == KPI_METRIC_RATIO)
+        return compile_terms(b, d->num, d->num_count, &c->num, &c->nnum) &&
+               compile_terms(b, d->den, d->den_count, &c->den, &c->nden);
+    /* a population: the union of the terms' event variants, one filter */
+    uint64_t vm[2] = {0, 0};
+    for (size_t i = 0; i < d->num_count; i++) {
+        uint64_t t[2];
+        term_vmask(&d->num[i], t);
+        vm[0] |= t[0];
+        vm[1] |= t[1];
+    }
+    kpi_filter f = d->num[0].filter;
+    int64_t x = d->num[0].threshold;
+    if (!agg_ref(b, vm, f, x, true, false, &c->num, &c->nnum) ||
+        !agg_ref(b, vm, f, x, false, false, &c->den, &c->nden))
+        return false;
+    pop *p = find_pop(b, vm, f, x);
+    if (!p)
+        return false;
+    switch (d->kind) {
+    case KPI_METRIC_VARIANCE:
+        if (!need(b, &p->sq, k_sq, 3))
+            return false;
+        c->sq = p->sq;
+        break;
+    case KPI_METRIC_MIN:
+        if (!need(b, &p->min, k_maxu, 1))
+            return false;
+        c->min = p->min;
+        break;
+    case KPI_METRIC_MAX:
+        if (!need(b, &p->max, k_maxu, 1))
+            return false;
+        c->max = p->max;
+        break;
+    case KPI_METRIC_QUANTILE:
+        if (p->q < 0)
+            p->q = (int32_t)b->s->stores++;
+        c->q = p->q;
+        break;
+    default: /* MEAN reads the counts and sums alone */
+        break;
+    }
+    return true;
+}
+
+/* Which kinds are read at all, and which need their excused records apart. */
+static void mark_events(builder *b, const kpi_metric_registry *reg, uint64_t *used)
+{
+    *used = 0;
+    for (size_t i = 0; i < reg->count; i++) {
+        const kpi_metric_def *d = &reg->metrics[i].def;
+        bool pop_kind = d->kind != KPI_METRIC_TOTAL && d->kind != KPI_METRIC_RATIO;
+        uint64_t all = 0, kept_excused = 0;
+        for (int side = 0; side < 2; side++) {
+            const kpi_metric_term *t = side ? d->den : d->num;
+            size_t n = side ? d->den_count : d->num_count;
+            for (size_t j = 0; j < n; j++) {
+                *used |= t[j].events;
+                bool excl = (t[j].flags & KPI_TERM_EXCLUDE_EXCUSED) != 0;
+                if (pop_kind) {
+                    all |= t[j].events;
+                    kept_excused |= excl ? 0 : t[j].events;
+                } else if (excl && t[j].filter == KPI_FILTER_NONE) {
+                    for (unsigned e = 0; e < KPI_EVENT_MAX; e++)
+                        b->split[e] |= (t[j].events >> e & 1) != 0;
+                }
+            }
+        }
+        if (pop_kind && d->num[0].filter == KPI_FILTER_NONE)
+            for (unsigned e = 0; e < KPI_EVENT_MAX; e++)
+                b->split[e] |= ((all & ~kept_excused) >> e & 1) != 0;
+    }
+}
+
+static bool assign_base(builder *b, uint64_t used)
+{
+    /* words 0..2: the sink for kinds nothing reads */
+    int32_t sink = alloc_words(b, k_cnt, 1);
+    if (sink < 0 || alloc_words(b, k_sum, 2) < 0)
+        return false;
+    for (unsigned e = 0; e < KPI_EVENT_MAX; e++) {
+        kpi__evdesc *d = &b->s->desc[2 * e];
+        d[0].cnt = d[1].cnt = 0;
+        d[0].sum = d[1].sum = 1;
+        if (!(used >> e & 1))
+            continue;
+        for (unsigned v = 0; v < (b->split[e] ? 2u : 1u); v++) {
+            int32_t c = alloc_words(b, k_cnt, 1), s = alloc_words(b, k_sum, 2);
+            if (c < 0 || s < 0)
+                return false;
+            d[v].cnt = (uint32_t)c;
+            d[v].sum = (uint32_t)s;
+        }
+        if (!b->split[e])
+            d[1] = d[0];
+    }
+    return true;
+}
+
+static void op_filter(kpi__op *op, kpi_filter f, int64_t x)
+{
+    op->lo = INT64_MIN;
+    op->hi = INT64_MAX;
+    if (f == KPI_FILTER_LE) {
+        op->hi = x;
+    } else if (f == KPI_FILTER_GT) {
+        op->lo = x == INT64_MAX ? INT64_MAX : x + 1;
+        if (x == INT64_MAX)
+            op->hi = INT64_MIN; /* nothing is greater */
+    }
+}
+
+/* One pass of emit_ops(): the quantile appends, or all other ops. */
+static size_t emit_pass(builder *b, unsigned e, unsigned v, bool quantiles, kpi__op *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < b->npops; i++) {
+        const pop *p = &b->pops[i];
+        if (!(p->vmask[v] >> e & 1))
+            continue;
+        kpi__op op;
+        memset(&op, 0, sizeof op);
+        op_filter(&op, p->filter, p->x);
+        const struct { int32_t field; uint8_t code; uint64_t mask; } aggs[] = {
+            {p->q, KPI__OP_Q, 0}, {p->cnt, KPI__OP_CNT, 0}, {p->sum, KPI__OP_SUM, 0},
+            {p->sq, KPI__OP_SQ, 0}, {p->min, KPI__OP_MAXU, ~(UINT64_C(1) << 63)},
+            {p->max, KPI__OP_MAXU, UINT64_C(1) << 63},
+        };
+        for (size_t k = 0; k < sizeof aggs / sizeof aggs[0]; k++) {
+            if (aggs[k].field < 0 || (aggs[k].code == KPI__OP_Q) != quantiles)
+                continue;
+            if (out) {
+                op.op = aggs[k].code;
+                op.off = (uint32_t)aggs[k].field;
+                op.mask = aggs[k].mask;
+                out[n] = op;
+            }
+            n++;
+        }
+    }
+    return n;
+}
+
+
+/*
+ * Ops of one event variant into @out (or only counted), quantile appends
+ * first: they are the only ops that can fail, and are undone on failure.
+ */
+static size_t emit_ops(builder *b, unsigned e, unsigned v, kpi__op *out)
+{
+    size_t n = 0;
+    for (int pass = 0; pass < 2; pass++)
+        n += emit_pass(b, e, v, pass == 0, out ? out + n : NULL);
+    return n;
+}
+
+static bool assign_ops(builder *b)
+{
+    kpi__schema *s = b->s;
+    size_t total = 0;
+    for (unsigned di = 0; di < 2 * KPI_EVENT_MAX; di++)
+        total += emit_ops(b, di / 2, di % 2, NULL);
+    s->ops = kpi__calloc(total ? total : 1, sizeof *s->ops);
+    if (!s->ops)
+        return false;
+    for (unsigned di = 0; di < 2 * KPI_EVENT_MAX; di++) {
+        s->desc[di].op_begin = (uint32_t)s->nops;
+        s->nops += emit_ops(b, di / 2, di % 2, s->ops + s->nops);
+        s->desc[di].op_end = (uint32_t)s->nops;
+    }
+    return true;
+}
+
+/* Words a group starting with a word of this kind spans. */
+static uint32_t group_words(uint8_t kind)
+{
+    return kind == KPI__W_SUM_LO ? 2 : kind == KPI__W_SQ_LO ? 3 : 1;
+}
+
+/*
+ * Reorders the cell so that each event kind's count and sum are followed by
+ * the extra words its records update: a record then touches one cache line,
+ * not two. Offsets everywhere are renumbered.
+ */
+static bool cluster_words(kpi__schema *s)
+{
+    uint32_t W = s->words, next = 0;
+    uint32_t *to = kpi__malloc(W * sizeof *to);
+    uint8_t *kinds = kpi__malloc(W);
+    if (!to || !kinds) {
+        kpi__free(to);
+        kpi__free(kinds);
+        return false;
+    }
+    for (uint32_t w = 0; w < W; w++)
+        to[w] = UINT32_MAX;
+    /* place the group starting at @w (if not placed yet) */
+#define PLACE(w_)                                                     \
+    do {                                                              \
+        uint32_t w0 = (w_);                                           \
+        if (to[w0] == UINT32_MAX)                                     \
+            for (uint32_t g = 0; g < group_words(s->wkind[w0]); g++)  \
+                to[w0 + g] = next++;                                  \
+    } while (0)
+    PLACE(0); /* the sink */
+    PLACE(1);
+    for (unsigned di = 0; di < 2 * KPI_EVENT_MAX; di++) {
+        const kpi__evdesc *d = &s->desc[di];
+        PLACE(d->cnt);
+        PLACE(d->sum);
+        for (uint32_t o = d->op_begin; o < d->op_end; o++)
+            if (s->ops[o].op != KPI__OP_Q)
+                PLACE(s->ops[o].off);
+    }
+    for (uint32_t w = 0; w < W; w++) /* words nothing updates (none today) */
+        if (to[w] == UINT32_MAX && (s->wkind[w] == KPI__W_ADD || s->wkind[w] == KPI__W_SUM_LO ||
+                                    s->wkind[w] == KPI__W_MAXU || s->wkind[w] == KPI__W_SQ_LO))
+            PLACE(w);
+#undef PLACE
+    for (uint32_t w = 0; w < W; w++)
+        kinds[to[w]] = s->wkind[w];
+    memcpy(s->wkind, kinds, W);
+    for (unsigned di = 0; di < 2 * KPI_EVENT_MAX; di++) {
+        s->desc[di].cnt = to[s->desc[di].cnt];
+        s->desc[di].sum = to[s->desc[di].sum];
+    }
+    for (size_t o = 0; o < s->nops; o++)
+        if (s->ops[o].op != KPI__OP_Q)
+            s->ops[o].off = to[s->ops[o].off];
+    for (size_t i = 0; i < s->reg->count; i++) {
+        kpi__mcompiled *c = &s->metrics[i];
+        for (uint32_t k = 0; k < c->nnum; k++)
+            c->num[k].off = to[c->num[k].off];
+        for (uint32_t k = 0; k < c->nden; k++)
+            c->den[k].off = to[c->den[k].off];
+        int32_t *offs[] = {&c->sq, &c->min, &c->max};
+        for (int k = 0; k < 3; k++)
+            if (*offs[k] >= 0)
+                *offs[k] = (int32_t)to[*offs[k]];
+    }
+    kpi__free(to);
+    kpi__free(kinds);
+    return true;
+}
+
+static void schema_free(kpi__schema *s)
+{
+    if (!s)
+        return;
+    if (s->metrics && s->reg)
+        for (size_t i = 0; i < s->reg->count; i++) {
+            kpi__free(s->metrics[i].num);
+            kpi__free(s->metrics[i].den);
+        }
+    kpi__free(s->metrics);
+    kpi_metric_registry_free(s->reg);
+    kpi__free(s->wkind);
+    kpi__free(s->ops);
+    kpi__free(s);
+}
+
+kpi_status kpi__schema_new(const kpi_metric_registry *reg, kpi__schema **out)
+{
+    kpi__schema *s = kpi__calloc(1, sizeof *s);
+    if (!s)
+        return KPI_ENOMEM;
+    atomic_init(&s->refs, 1);
+    builder b;
+    memset(&b, 0, sizeof b);
+    b.s = s;
+    bool ok = kpi__registry_clone(reg, &s->reg) == KPI_OK;
+    if (ok) {
+        s->fingerprint = kpi__registry_fingerprint(reg);
+        for (unsigned e = 0; e < KPI_EVENT_MAX; e++)
+            if (kpi__event_defined(reg, e))
+                s->defined |= UINT64_C(1) << e;
+        s->metrics = kpi__calloc(reg->count ? reg->count : 1, sizeof *s->metrics);
+        ok = s->metrics != NULL;
+    }
+    uint64_t used = 0;
+    if (ok) {
+        mark_events(&b, reg, &used);
+        ok = assign_base(&b, used);
+    }
+    for (size_t i = 0; ok && i < reg->count; i++)
+        ok = compile_metric(&b, &s->reg->metrics[i].def, &s->metrics[i]);
+    ok = ok && assign_ops(&b) && cluster_words(s);
+    kpi__free(b.pops);
+    if (!ok) {
+        schema_free(s);
+        return KPI_ENOMEM;
+    }
+    *out = s;
+    return KPI_OK;
+}
+
+kpi__schema *kpi__schema_ref(kpi__schema *s)
+{
+    atomic_fetch_add(&s->refs, 1);
+    return s;
+}
+
+void kpi__schema_unref(kpi__schema *s)
+{
+    if (s && atomic_fetch_sub(&s->refs, 1) == 1)
+        schema_free(s);
+}

@@ -1,0 +1,292 @@
+/*
+ * metrics_quantile.c - the exact-quantile store: every value kept, as runs
+ * of (value, count) sorted by value, plus a buffer of values not yet
+ * sorted. Response times in milliseconds repeat a lot, so runs are compact;
+ * merging two stores merges their runs, exactly.
+ *
+ * Memory per store: the 32-byte header, 16 bytes per distinct value once
+ * compacted, 8 bytes per pending value. The buffer is compacted when it is
+ * full and at least as long as the runs (and 1024 values), so sorting costs
+ * O(1) amortised per value and the buffer never outgrows
+ * max(2048, 2 x distinct values) entries.
+ */
+#include <string.h>
+
+#include "metrics_internal.h"
+
+#define PEND_MIN 16
+#define COMPACT_AT 1024
+
+void kpi__qs_free(kpi__qstore *s)
+{
+    kpi__free(s->pend);
+    kpi__free(s->runs);
+    memset(s, 0, sizeof *s);
+}
+
+bool kpi__qs_empty(const kpi__qstore *s)
+{
+    return s->npend == 0 && s->nruns == 0;
+}
+
+size_t kpi__qs_bytes(const kpi__qstore *s)
+{
+    return sizeof *s + (size_t)s->cappend * sizeof(int64_t) + (size_t)s->capruns * sizeof(kpi__run);
+}
+
+/* ---- sorting ------------------------------------------------------------ */
+
+static void insertion_sort(int64_t *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        int64_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
+/*
+ * LSD radix sort on value - min, one byte per pass, skipping the bytes in
+ * which all values agree: response times within an hour need 3 passes.
+ */
+void kpi__sort_i64(int64_t *v, size_t n, int64_t *tmp)
+{
+    if (n < 64) {
+        insertion_sort(v, n);
+        return;
+    }
+    int64_t lo = v[0], hi = v[0];
+    for (size_t i = 1; i < n; i++) {
+        lo = v[i] < lo ? v[i] : lo;
+        hi = v[i] > hi ? v[i] : hi;
+    }
+    uint64_t range = (uint64_t)hi - (uint64_t)lo;
+    int bytes = 0;
+    while (bytes < 8 && (range >> (8 * bytes)) != 0)
+        bytes++;
+    size_t count[8][256];
+    memset(count, 0, sizeof count[0] * (size_t)bytes);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = (uint64_t)v[i] - (uint64_t)lo;
+        for (int b = 0; b < bytes; b++)
+            count[b][(k >> (8 * b)) & 0xff]++;
+    }
+    int64_t *src = v, *dst = tmp;
+    for (int b = 0; b < bytes; b++) {
+        size_t *c = count[b], sum = 0;
+        bool one_bucket = false;
+        for (int i = 0; i < 256; i++) {
+            if (c[i] == n)
+                one_bucket = true;
+            size_t t = c[i];
+            c[i] = sum;
+            sum += t;
+        }
+        if (one_bucket)
+            continue;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t k = (uint64_t)src[i] - (uint64_t)lo;
+            dst[c[(k >> (8 * b)) & 0xff]++] = src[i];
+        }
+        int64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != v)
+        memcpy(v, src, n * sizeof *v);
+}
+
+/* Sorted values -> runs (in place is fine: out never passes in). */
+static size_t run_length(const int64_t *v, size_t n, kpi__run *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && v[j] == v[i])
+            j++;
+        out[k].value = v[i];
+        out[k].count = j - i;
+        k++;
+        i = j;
+    }
+    return k;
+}
+
+/* Number of distinct values in two sorted run arrays. */
+static size_t merged_count(const kpi__run *a, size_t na, const kpi__run *b, size_t nb)
+{
+    size_t i = 0, j = 0, k = 0;
+    while (i < na && j < nb) {
+        if (a[i].value < b[j].value)
+            i++;
+        else if (b[j].value < a[i].value)
+            j++;
+        else
+            i++, j++;
+        k++;
+    }
+    return k + (na - i) + (nb - j);
+}
+
+kpi_status kpi__runs_merge(const kpi__run *a, size_t na, const kpi__run *b, size_t nb,
+                           kpi__run **out, size_t *nout)
+{
+    size_t total = merged_count(a, na, b, nb);
+    kpi__run *r = kpi__malloc((total ? total : 1) * sizeof *r);
+    if (!r)
+        return KPI_ENOMEM;
+    size_t i = 0, j = 0, k = 0;
+    while (i < na || j < nb) {
+        if (j == nb || (i < na && a[i].value < b[j].value)) {
+            r[k++] = a[i++];
+        } else if (i == na || b[j].value < a[i].value) {
+            r[k++] = b[j++];
+        } else {
+            r[k].value = a[i].value;
+            r[k++].count = a[i++].count + b[j++].count;
+        }
+    }
+    *out = r;
+    *nout = k;
+    return KPI_OK;
+}
+
+/* Sorted runs of the pending values (a new array; @count of them). */
+static kpi_status pending_runs(const kpi__qstore *s, kpi__run **out, size_t *count)
+{
+    size_t n = s->npend;
+    /* one block: n values to sort, n scratch values; the runs reuse it */
+    int64_t *buf = kpi__malloc(2 * n * sizeof *buf);
+    if (!buf)
+        return KPI_ENOMEM;
+    memcpy(buf, s->pend, n * sizeof *buf);
+    kpi__sort_i64(buf, n, buf + n);
+    kpi__run *runs = (kpi__run *)(void *)buf; /* 16 bytes per run fit in 2n words */
+    int64_t *sorted = buf + n;
+    memcpy(sorted, buf, n * sizeof *buf);
+    *count = run_length(sorted, n, runs);
+    *out = runs;
+    return KPI_OK;
+}
+
+kpi_status kpi__qs_view(const kpi__qstore *s, kpi__qview *v)
+{
+    v->owned = NULL;
+    if (s->npend == 0) {
+        v->runs = s->runs;
+        v->n = s->nruns;
+        return KPI_OK;
+    }
+    kpi__run *p;
+    size_t np;
+    kpi_status st = pending_runs(s, &p, &np);
+    if (st != KPI_OK)
+        return st;
+    if (s->nruns == 0) {
+        v->runs = v->owned = p;
+        v->n = np;
+        return KPI_OK;
+    }
+    kpi__run *m;
+    size_t nm;
+    st = kpi__runs_merge(s->runs, s->nruns, p, np, &m, &nm);
+    kpi__free(p);
+    if (st != KPI_OK)
+        return st;
+    v->runs = v->owned = m;
+    v->n = nm;
+    return KPI_OK;
+}
+
+void kpi__qview_free(kpi__qview *v)
+{
+    kpi__free(v->owned);
+    v->owned = NULL;
+}
+
+kpi_status kpi__qs_compact(kpi__qstore *s)
+{
+    if (s->npend == 0)
+        return KPI_OK;
+    kpi__qview v;
+    kpi_status st = kpi__qs_view(s, &v);
+    if (st != KPI_OK)
+        return st;
+    if (v.n > UINT32_MAX) {
+        kpi__qview_free(&v);
+        return kpi__fail(KPI_ELIMIT, "an exact quantile holds more than 2^32 distinct values");
+    }
+    kpi__free(s->runs);
+    s->runs = v.owned; /* pending values exist, so the view is a new array */
+    s->nruns = s->capruns = (uint32_t)v.n;
+    s->npend = 0;
+    return KPI_OK;
+}
+
+kpi_status kpi__qs_append_slow(kpi__qstore *s, int64_t v)
+{
+    if (s->npend >= COMPACT_AT && s->npend >= s->nruns) {
+        kpi_status st = kpi__qs_compact(s);
+        if (st != KPI_OK)
+            return st;
+    } else {
+        if (s->cappend >= UINT32_MAX / 2)
+            return kpi__fail(KPI_ELIMIT, "an exact quantile buffer passed 2^31 values");
+        uint32_t cap = s->cappend ? 2 * s->cappend : PEND_MIN;
+        int64_t *grown = kpi__reallocarray(s->pend, cap, sizeof *grown);
+        if (!grown)
+            return KPI_ENOMEM;
+        s->pend = grown;
+        s->cappend = cap;
+    }
+    s->pend[s->npend++] = v;
+    return KPI_OK;
+}
+
+/* Value of order statistic @k (0-based) among sorted runs; k < total. */
+static int64_t nth(const kpi__run *r, size_t n, uint64_t k, size_t *at, uint64_t *before)
+{
+    size_t i = *at;
+    uint64_t b = *before;
+    while (i < n && b + r[i].count <= k)
+        b += r[i++].count;
+    *at = i;
+    *before = b;
+    return r[i].value;
+}
+
+static kpi_status scaled(int64_t raw, int64_t divisor, kpi_dec *out)
+{
+    kpi__i128 v = (kpi__i128)raw * (KPI_DEC_ONE / divisor);
+    if (!kpi__i128_fits(v))
+        return kpi__fail(KPI_EOVERFLOW, "value %lld does not fit a kpi_dec in its unit",
+                         (long long)raw);
+    *out = (kpi_dec)v;
+    return KPI_OK;
+}
+
+kpi_status kpi__runs_quantile(const kpi__run *runs, size_t n, kpi_dec q,
+                              kpi_quantile_method method, int64_t divisor, kpi_round mode,
+                              kpi_dec *out)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += runs[i].count;
+    if (total == 0)
+        return kpi__fail(KPI_ENA, "the quantile of no values is not available");
+    kpi__quantile_pick p = kpi__quantile_position((size_t)total, q, method);
+    size_t at = 0;
+    uint64_t before = 0;
+    int64_t lo = nth(runs, n, p.lo, &at, &before);
+    /* a neighbour with weight 0 is not read (it may not fit the unit) */
+    int64_t hi = p.num == 0 ? lo : nth(runs, n, p.hi, &at, &before);
+    kpi_dec dlo = 0, dhi = 0;
+    kpi_status st = scaled(lo, divisor, &dlo);
+    if (st == KPI_OK)
+        st = scaled(hi, divisor, &dhi);
+    if (st != KPI_OK)
+        return st;
+    return kpi__quantile_interpolate(dlo, dhi, &p, mode, out);
+}
