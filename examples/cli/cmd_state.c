@@ -124,10 +124,7 @@ int cmd_merge(int argc, char **argv)
         }
         kpi_metrics *m = NULL;
         if (kpi_metrics_load(&m, kpi_plan_metric_registry(plan), data, len, 0) != KPI_OK) {
-            const kpi_error *e = kpi_error_last();
-            rc = kpi_error_offset(e) >= 0
-                     ? input_error(argv[i], 0, 0, "byte %lld: %s", kpi_error_offset(e), kpi_error_message(e))
-                     : report_kpi_error(argv[i]);
+            rc = report_kpi_error(argv[i]); /* the message gives the byte offset */
         } else if (!total) {
             total = m;
             m = NULL;

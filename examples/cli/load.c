@@ -241,12 +241,8 @@ static int load_state(const char *path, loaded *l)
     kpi_metrics *m = NULL;
     kpi_status st = kpi_metrics_load(&m, kpi_plan_metric_registry(l->plan), data, len, 0);
     free(data);
-    if (st != KPI_OK) {
-        const kpi_error *e = kpi_error_last();
-        if (kpi_error_offset(e) >= 0)
-            return input_error(path, 0, 0, "byte %lld: %s", kpi_error_offset(e), kpi_error_message(e));
-        return report_kpi_error(path);
-    }
+    if (st != KPI_OK)
+        return report_kpi_error(path); /* the message gives the byte offset */
     kpi_metrics_free(l->metrics);
     l->metrics = m;
     return EXIT_OK;
