@@ -281,7 +281,7 @@ kpi_status kpi_plan_lint(const kpi_plan *plan, kpi_lint *lint)
         if (st == KPI_OK)
             st = kpi__lint_prefix(lint, first, "rubric");
         if (st == KPI_OK)
-            st = kpi__rubric_lint_inputs(plan->rubric, lint);
+            st = kpi__rubric_lint_inputs(plan->rubric, lint, kpi__plan_pay_reads, plan->pay);
     }
     if (st == KPI_OK)
         kpi__json_locate_lint(plan->doc, lint, first);

@@ -50,6 +50,9 @@ void kpi__plan_pay_free(struct kpi__plan_pay *pay);
 kpi_status kpi__plan_lint_tiers(const kpi_plan *plan, kpi_lint *lint);
 kpi_status kpi__plan_lint_pay(const kpi_plan *plan, kpi_lint *lint);
 
+/* Whether some pay item (@ctx: a struct kpi__plan_pay, or NULL) reads figure @name. */
+bool kpi__plan_pay_reads(const void *ctx, const char *name);
+
 /* Adds the file, line, column and current path to a failure a library call
  * recorded about @node; returns @st. */
 kpi_status kpi__plan_located(struct kpi__plan_load *ld, const json_t *node, kpi_status st);

@@ -448,6 +448,22 @@ kpi_status kpi__plan_read_pay(struct kpi__plan_load *ld, const json_t *value)
 
 /* ---- lint -------------------------------------------------------------------------- */
 
+static bool same(const char *a, const char *b)
+{
+    return a && strcmp(a, b) == 0;
+}
+
+bool kpi__plan_pay_reads(const void *ctx, const char *name)
+{
+    const struct kpi__plan_pay *pay = ctx;
+    for (size_t i = 0; pay && i < pay->count; i++) {
+        const struct kpi__plan_pay_item *it = &pay->items[i];
+        if (same(it->basis, name) || same(it->ratio_of, name) || same(it->weight, name) || same(it->count, name))
+            return true;
+    }
+    return false;
+}
+
 kpi_status kpi__plan_lint_pay(const kpi_plan *plan, kpi_lint *lint)
 {
     const struct kpi__plan_pay *pay = plan->pay;
