@@ -316,6 +316,13 @@ static kpi_status read_score_bonus(struct kpi__plan_load *ld, const json_t *obj,
     TRY(kpi__json_get_money(ld->doc, obj, "pool", true, &def.pool, NULL));
     TRY(kpi__json_get_dec(ld->doc, obj, "total", !r, &def.total, NULL));
     TRY(kpi__json_get_dec(ld->doc, obj, "gate", false, &def.gate, NULL));
+    if (def.pool < 0)
+        return fail_at(ld, obj, "pool", KPI_EPLAN, "the bonus pool must not be negative");
+    if (def.total <= 0)
+        return fail_at(ld, obj, "total", KPI_EPLAN, "the total must be a positive number of points");
+    if (def.gate < 0 || def.gate > KPI_DEC_ONE)
+        return fail_at(ld, obj, "gate", KPI_EPLAN,
+                       "the gate is a share of the total between 0 and 100%% (\"70%%\": nothing below 70 %% of it)");
     def.rounding = it->rounding;
     def.places = it->places;
     /* the engine's checks of the definition (total > 0, gate in 0..1, pool >= 0) */

@@ -18,14 +18,14 @@ kpi_status kpi__plan_built(struct kpi__plan_load *ld, const json_t *node, kpi_st
     const kpi_error *e = kpi_error_last();
     char rel[128];
     snprintf(rel, sizeof rel, "%s", kpi_error_path(e));
-    if (st == KPI_EINVAL) {
-        /* the plan gave the value the call refused */
-        char msg[768];
-        snprintf(msg, sizeof msg, "%s", kpi_error_message(e));
-        kpi__error_reset();
-        kpi__fail(KPI_EPLAN, "%s", msg);
+    /* record it again, so the path can be the plan's (the first path set would stay);
+     * an invalid argument is a value the plan gave */
+    char msg[768];
+    snprintf(msg, sizeof msg, "%s", kpi_error_message(e));
+    if (st == KPI_EINVAL)
         st = KPI_EPLAN;
-    }
+    kpi__error_reset();
+    kpi__fail(st, "%s", msg);
     /* follow "rows[2].to" from @node while the file has it */
     size_t depth = 0;
     const json_t *at = node;

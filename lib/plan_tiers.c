@@ -291,7 +291,7 @@ static kpi_status read_tier(struct kpi__plan_load *ld, const json_t *obj, size_t
     if (has_bands == has_quotas)
         return kpi__json_fail(doc, obj, KPI_EPLAN,
                               "tier table '%s' needs either \"bands\" (a table) or \"quotas\" (a forced "
-                              "distribution), not %s", t->id, has_bands ? "both" : "neither");
+                              "distribution)%s", t->id, has_bands ? ", not both" : "");
     static const char *const only_quotas[] = {"rounding", "ties", NULL};
     for (const char *const *k = only_quotas; has_bands && *k; k++)
         if (json_object_get(obj, *k)) {
