@@ -22,6 +22,7 @@
 #include "kpiscore/csv.h"
 #include "kpiscore/metrics.h"
 #include "kpiscore/rubric.h"
+#include "kpiscore/run.h"
 #include "kpiscore/plan.h"
 
 #endif /* KPISCORE_H */

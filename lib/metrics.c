@@ -326,3 +326,47 @@ void kpi__cell_words_add(const kpi__schema *s, uint64_t *dst, const uint64_t *sr
         }
     }
 }
+
+/* ---- renumbering agents ----------------------------------------------------- */
+
+kpi_status kpi__metrics_relabel(kpi_metrics *m, const uint32_t *map, size_t agents)
+{
+    const size_t W = m->s->words, Q = m->s->stores;
+    const size_t cap = agents > m->agents_cap ? agents : m->agents_cap;
+    const size_t np = m->nperiods;
+    uint64_t **cells = kpi__calloc(np ? np : 1, sizeof *cells);
+    kpi__qstore **stores = kpi__calloc(np ? np : 1, sizeof *stores);
+    bool ok = cells && stores;
+    for (size_t i = 0; ok && i < np; i++) {
+        cells[i] = kpi__calloc(cap * W > 0 ? cap * W : 1, sizeof **cells);
+        stores[i] = Q ? kpi__calloc(cap * Q, sizeof **stores) : NULL;
+        ok = cells[i] && (!Q || stores[i]);
+    }
+    if (!ok) {
+        for (size_t i = 0; cells && stores && i < np; i++) {
+            kpi__free(cells[i]);
+            kpi__free(stores[i]);
+        }
+        kpi__free(cells);
+        kpi__free(stores);
+        return KPI_ENOMEM;
+    }
+    for (size_t i = 0; i < np; i++) {
+        kpi__mperiod *p = &m->periods[i];
+        for (size_t a = 0; a < m->agents; a++) {
+            memcpy(cells[i] + (size_t)map[a] * W, p->cells + a * W, W * sizeof *cells[i]);
+            if (Q) /* the stores move: their buffers change owner */
+                memcpy(stores[i] + (size_t)map[a] * Q, p->stores + a * Q, Q * sizeof *stores[i]);
+        }
+        kpi__free(p->cells);
+        kpi__free(p->stores);
+        p->cells = cells[i];
+        p->stores = stores[i];
+        p->cap_agents = cap;
+    }
+    kpi__free(cells);
+    kpi__free(stores);
+    m->agents_cap = cap;
+    m->agents = agents;
+    return KPI_OK;
+}

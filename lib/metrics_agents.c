@@ -54,19 +54,35 @@ static uint64_t hash(const char *s)
     return kpi__fnv1a(KPI__FNV_OFFSET, s, strlen(s));
 }
 
-static bool lookup(const idlevel *v, const char *id, uint32_t *index)
+/* Looks up the @len bytes at @id (not NUL-terminated: a CSV field). */
+static bool lookup_n(const idlevel *v, const char *id, size_t len, uint32_t *index)
 {
     if (!v->nslots)
         return false;
-    for (size_t h = hash(id) & (v->nslots - 1);; h = (h + 1) & (v->nslots - 1)) {
+    for (size_t h = kpi__fnv1a(KPI__FNV_OFFSET, id, len) & (v->nslots - 1);;
+         h = (h + 1) & (v->nslots - 1)) {
         uint32_t s = v->slots[h];
         if (!s)
             return false;
-        if (strcmp(v->ids[s - 1], id) == 0) {
+        const char *have = v->ids[s - 1];
+        size_t k = 0; /* compare only as far as @have goes */
+        while (k < len && have[k] == id[k])
+            k++;
+        if (k == len && have[len] == '\0') {
             *index = s - 1;
             return true;
         }
     }
+}
+
+static bool lookup(const idlevel *v, const char *id, uint32_t *index)
+{
+    return lookup_n(v, id, strlen(id), index);
+}
+
+bool kpi__agents_lookup(const kpi_agents *agents, const char *id, size_t len, uint32_t *index)
+{
+    return lookup_n(&agents->lv[KPI_LEVEL_AGENT], id, len, index);
 }
 
 static void slot_put(uint32_t *slots, size_t nslots, const char *id, uint32_t index)

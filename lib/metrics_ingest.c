@@ -202,6 +202,13 @@ kpi_status kpi_metrics_add_batch(kpi_metrics *m, const uint32_t *agent, const ui
     return st;
 }
 
+kpi_status kpi__metrics_add(kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
+                            const int64_t *value, const int64_t *time_ms, size_t n)
+{
+    kpi_status st = check_batch(m, agent, event, n);
+    return st == KPI_OK ? run_batch(m, agent, event, value, time_ms, n) : st;
+}
+
 /* ---- threads -------------------------------------------------------------- */
 
 typedef struct {

@@ -211,6 +211,18 @@ kpi_status kpi__metrics_period_at(kpi_metrics *m, int64_t key, bool create, size
 void kpi__metrics_period_remove(kpi_metrics *m, size_t index);
 bool kpi__cell_empty(const kpi_metrics *m, const kpi__mperiod *p, size_t agent);
 
+/* kpi_metrics_add_batch() without resetting the error record (arguments checked). */
+kpi_status kpi__metrics_add(kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
+                            const int64_t *value, const int64_t *time_ms, size_t n);
+/*
+ * Renumbers the agents of @m: agent a becomes map[a] (distinct, < @agents).
+ * On failure (KPI_ENOMEM) @m is unchanged.
+ */
+kpi_status kpi__metrics_relabel(kpi_metrics *m, const uint32_t *map, size_t agents);
+
+/* The agent with the @len bytes at @id (no NUL inside), if any. */
+bool kpi__agents_lookup(const kpi_agents *agents, const char *id, size_t len, uint32_t *index);
+
 /* kpi_metrics_merge() without resetting the error record. */
 kpi_status kpi__metrics_merge(kpi_metrics *dst, const kpi_metrics *src);
 

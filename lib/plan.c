@@ -106,6 +106,7 @@ static const struct section sections[] = {
     {"note", read_note},
     {"period", read_period},
     {"rounding", read_rounding},
+    {"metrics", kpi__plan_read_metrics},
     {"inputs", kpi__plan_read_inputs},
     {"rubric", kpi__plan_read_rubric},
     {"tiers", kpi__plan_read_tiers},
@@ -171,7 +172,9 @@ static kpi_status load(kpi_plan **out, kpi__json *doc)
     plan->places = 2;
     plan->total_mode = KPI_TOTAL_SUM_OF_ROUNDED;
     struct kpi__plan_load ld = {doc, plan, NULL, false};
-    kpi_status st = read_plan(&ld);
+    kpi_status st = kpi__plan_metrics_init(&ld);
+    if (st == KPI_OK)
+        st = read_plan(&ld);
     kpi_rubric_builder_free(ld.builder);
     if (st != KPI_OK) {
         kpi__error_set_source(kpi__json_source(doc));
@@ -233,6 +236,7 @@ void kpi_plan_free(kpi_plan *plan)
     kpi_rubric_free(plan->rubric);
     kpi__plan_tiers_free(plan->tiers);
     kpi__plan_pay_free(plan->pay);
+    kpi__plan_metrics_free(plan->metrics);
     kpi__json_free(plan->doc);
     kpi__free(plan);
 }
@@ -313,4 +317,20 @@ size_t kpi_plan_pay_count(const kpi_plan *plan)
 const char *kpi_plan_pay_label(const kpi_plan *plan, size_t i)
 {
     return i < kpi_plan_pay_count(plan) ? plan->pay->items[i].label : "";
+}
+
+const kpi_metric_registry *kpi_plan_metric_registry(const kpi_plan *plan)
+{
+    return plan && plan->metrics ? plan->metrics->registry : NULL;
+}
+
+kpi_status kpi_plan_metrics_options(const kpi_plan *plan, kpi_metrics_options *out)
+{
+    kpi__error_reset();
+    if (!plan || !out || out->size < sizeof *out)
+        return kpi__fail(KPI_EINVAL, "kpi_plan_metrics_options: a plan and options set with "
+                                     "KPI_METRICS_OPTIONS_INIT are needed");
+    out->period = plan->metrics->period;
+    out->utc_offset_minutes = plan->metrics->utc_offset_minutes;
+    return KPI_OK;
 }

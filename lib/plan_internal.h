@@ -17,6 +17,7 @@ struct kpi_plan {
     int places;
     kpi_total_mode total_mode;
     kpi_rubric *rubric;
+    struct kpi__plan_metrics *metrics; /* always present after a load (built-ins at least) */
     struct kpi__plan_tiers *tiers;     /* NULL without a "tiers" section */
     struct kpi__plan_pay *pay;         /* NULL without a "pay" section */
 };
@@ -36,6 +37,7 @@ struct kpi__plan_load {
  */
 typedef kpi_status (*kpi__plan_reader)(struct kpi__plan_load *ld, const json_t *value);
 
+kpi_status kpi__plan_read_metrics(struct kpi__plan_load *ld, const json_t *value);
 kpi_status kpi__plan_read_inputs(struct kpi__plan_load *ld, const json_t *value);
 kpi_status kpi__plan_read_rubric(struct kpi__plan_load *ld, const json_t *value);
 kpi_status kpi__plan_read_tiers(struct kpi__plan_load *ld, const json_t *value);
@@ -52,6 +54,13 @@ kpi_status kpi__plan_lint_pay(const kpi_plan *plan, kpi_lint *lint);
 
 /* Whether some pay item (@ctx: a struct kpi__plan_pay, or NULL) reads figure @name. */
 bool kpi__plan_pay_reads(const void *ctx, const char *name);
+
+/* Section state: made with defaults before the readers run, freed with the plan. */
+kpi_status kpi__plan_metrics_init(struct kpi__plan_load *ld);
+void kpi__plan_metrics_free(struct kpi__plan_metrics *metrics);
+/* Records that input @input is fed by metric @metric (checked against the registry). */
+kpi_status kpi__plan_source_add(struct kpi__plan_load *ld, const json_t *node, const char *input,
+                                const char *metric);
 
 /* Adds the file, line, column and current path to a failure a library call
  * recorded about @node; returns @st. */

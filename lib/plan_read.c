@@ -287,10 +287,12 @@ kpi_status kpi__plan_get_figure(struct kpi__plan_load *ld, const json_t *obj, co
     if (st != KPI_OK || !present)
         return st;
     const struct kpi__rubric_data *d = declared_inputs(ld);
+    const kpi_metric_registry *reg = ld->plan->metrics ? ld->plan->metrics->registry : NULL;
+    size_t metric;
     bool known = strcmp(name, "score") == 0 || is_text(name, strlen(name), agent_fields) ||
-                 (d && kpi__rubric_find_input(d, name) != KPI__NO_INDEX);
-    /* METRICS: once the plan has its metrics registry (plan_metrics.c on main), a metric id
-     * is known too: kpi_metric_registry_find(ld->plan->metrics->registry, name, &i). */
+                 (d && kpi__rubric_find_input(d, name) != KPI__NO_INDEX) ||
+                 (reg && kpi_metric_registry_find(reg, name, &metric) == KPI_OK);
+    kpi__error_reset(); /* a failed find recorded ENOTFOUND; the message below says more */
     if (known) {
         *out = name;
         return KPI_OK;
@@ -301,13 +303,16 @@ kpi_status kpi__plan_get_figure(struct kpi__plan_load *ld, const json_t *obj, co
         kpi__sb_printf(&names, ", %s", *f);
     for (size_t i = 0; d && i < d->ninputs; i++)
         kpi__sb_printf(&names, ", %s", d->inputs[i].name);
+    kpi__sb_printf(&names, "; metrics:");
+    for (size_t i = 0; i < kpi_metric_registry_count(reg); i++)
+        kpi__sb_printf(&names, "%s %s", i ? "," : "", kpi_metric_registry_def(reg, i)->id);
     if (names.oom) {
         kpi__free(names.s);
         return KPI_ENOMEM;
     }
     kpi__json_push_key(ld->doc, key);
     st = kpi__json_fail(ld->doc, json_object_get(obj, key), KPI_ENOTFOUND,
-                        "unknown figure '%s' (known: %s, and the metric ids of \"metrics\")", name, names.s);
+                        "unknown figure '%s' (known: %s)", name, names.s);
     kpi__json_pop(ld->doc);
     kpi__free(names.s);
     return st;

@@ -87,7 +87,7 @@ static kpi_status read_labels(struct kpi__plan_load *ld, const json_t *decl, con
 
 kpi_status kpi__plan_read_inputs(struct kpi__plan_load *ld, const json_t *value)
 {
-    static const char *const keys[] = {"kind", "label", "labels", "note", NULL};
+    static const char *const keys[] = {"kind", "label", "labels", "metric", "note", NULL};
     kpi__json *doc = ld->doc;
     TRY(kpi__json_object(doc, value, "inputs"));
     TRY(ensure_builder(ld, value));
@@ -110,6 +110,15 @@ kpi_status kpi__plan_read_inputs(struct kpi__plan_load *ld, const json_t *value)
             st = read_labels(ld, decl, &labels, &nlabels);
         if (st == KPI_OK)
             st = built(ld, decl, kpi_rubric_builder_input(ld->builder, name, kind, label, labels, nlabels));
+        const char *metric = NULL;
+        bool fed;
+        if (st == KPI_OK)
+            st = kpi__json_get_string(doc, decl, "metric", false, &metric, &fed);
+        if (st == KPI_OK && fed) {
+            kpi__json_push_key(doc, "metric");
+            st = kpi__plan_source_add(ld, json_object_get(decl, "metric"), name, metric);
+            kpi__json_pop(doc);
+        }
         kpi__free(labels);
         kpi__json_pop(doc);
         if (st != KPI_OK)

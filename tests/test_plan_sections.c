@@ -451,6 +451,15 @@ static void test_optional_sections(void **state)
                      " \"tiers\": [{\"id\": \"t\", \"bands\": [{\"label\": \"a\", \"range\": \"[0, 100]\"}]}],\n"
                      " \"pay\": {\"items\": [{\"id\": \"b\", \"kind\": \"score_bonus\", \"pool\": 500, \"total\": 100}]}}");
     assert_int_equal(plan->pay->items[0].places, 1); /* the plan's places */
+    kpi_plan_free(plan);
+    /* a metric id of the plan's registry is a figure: the built-in "sales" */
+    plan = load_text("{\"kpiscore\": 1, \"name\": \"x\",\n"
+                     " \"pay\": {\"items\": [{\"id\": \"p\", \"kind\": \"pool\", \"basis\": \"sales\", \"rate\": \"0.5%\"}]}}");
+    assert_string_equal(plan->pay->items[0].basis, "sales");
+    kpi_plan_free(plan);
+    plan = load_text("{\"kpiscore\": 1, \"name\": \"x\", \"rounding\": {\"places\": 1},\n"
+                     " \"tiers\": [{\"id\": \"t\", \"bands\": [{\"label\": \"a\", \"range\": \"[0, 100]\"}]}],\n"
+                     " \"pay\": {\"items\": [{\"id\": \"b\", \"kind\": \"score_bonus\", \"pool\": 500, \"total\": 100}]}}");
     assert_true(plan->pay->items[0].bonus.gate == 0);
     kpi_lint *lint;
     OK(kpi_lint_new(&lint));

@@ -595,6 +595,116 @@ KPI_API kpi_status kpi_metrics_save(const kpi_metrics *m, void *buf, size_t capa
 KPI_API kpi_status kpi_metrics_load(kpi_metrics **out, const kpi_metric_registry *reg,
                                     const void *buf, size_t size, size_t max_bytes);
 
+
+/* ---- events CSV ---------------------------------------------------------- */
+
+/** kpi_metrics_csv_options flags. */
+#define KPI_METRICS_CSV_ADD_AGENTS 1u          /**< add agents missing from the map (team "", centre "") instead of failing */
+#define KPI_METRICS_CSV_SKIP_UNKNOWN_EVENTS 2u /**< skip (and count) rows naming no defined event kind instead of failing */
+#define KPI_METRICS_CSV_MONEY_YUAN 4u          /**< money events (payment, suborder, refund, sales_target) give yuan
+                                                    with up to 2 decimals ("12.50"), not whole fen */
+
+/**
+ * Progress of an events-CSV ingest: @p done bytes of @p total read (total
+ * is 0 when unknown, as for a stream). Called after each batch of rows, in
+ * increasing order of @p done, never from two threads at once (but possibly
+ * from a worker thread).
+ */
+typedef void (*kpi_metrics_progress_fn)(uint64_t done, uint64_t total, void *user);
+
+/** Options of an events-CSV ingest. Set with KPI_METRICS_CSV_OPTIONS_INIT. */
+typedef struct kpi_metrics_csv_options {
+    size_t size;                       /**< sizeof(kpi_metrics_csv_options) */
+    const char *source;                /**< file name shown in errors, or NULL; copied */
+    uint32_t flags;                    /**< KPI_METRICS_CSV_* */
+    unsigned threads;                  /**< kpi_metrics_ingest_csv(): 1..64 (default 1); the stream ignores it */
+    char delimiter;                    /**< field separator; default ',' */
+    kpi_metrics_progress_fn progress;  /**< NULL: no progress reports */
+    void *progress_user;               /**< handed to @p progress */
+} kpi_metrics_csv_options;
+
+#define KPI_METRICS_CSV_OPTIONS_INIT \
+    {sizeof(kpi_metrics_csv_options), NULL, 0u, 1u, ',', NULL, NULL}
+
+/** What an ingest read. Set size with KPI_METRICS_CSV_RESULT_INIT. */
+typedef struct kpi_metrics_csv_result {
+    size_t size;
+    uint64_t rows;       /**< data rows read (header excluded) */
+    uint64_t added;      /**< rows added to the accumulator */
+    uint64_t skipped;    /**< rows skipped for an unknown event (KPI_METRICS_CSV_SKIP_UNKNOWN_EVENTS) */
+    uint64_t new_agents; /**< agents added to the map (KPI_METRICS_CSV_ADD_AGENTS) */
+    uint64_t bytes;      /**< bytes read */
+} kpi_metrics_csv_result;
+
+#define KPI_METRICS_CSV_RESULT_INIT {sizeof(kpi_metrics_csv_result), 0, 0, 0, 0, 0}
+
+/**
+ * Adds the rows of a whole events CSV held in memory (docs/metrics.md
+ * "Events CSV"): a header naming the columns `agent`, `time`, `event`,
+ * `value` (`time` may be absent for KPI_PERIOD_ALL), optionally `excused`
+ * (0, 1 or empty), any other columns ignored. Agent ids are mapped through
+ * @p agents, event names through the accumulator's registry, values are
+ * integers in the event kind's unit (empty is 0), times are read with
+ * kpi_csv_parse_time() at the accumulator's UTC offset.
+ *
+ * With @p opts->threads > 1 the buffer is parsed in chunks on several
+ * threads, each into its own accumulator, merged at the end: @p m and
+ * @p agents end bit for bit as after one thread (new agents get indexes in
+ * the order of their first row in the file).
+ *
+ * On failure @p m and @p agents are unchanged, and the error has the
+ * source, line, column and byte offset of the offending field: KPI_EPARSE
+ * (malformed CSV, a bad number or time), KPI_ENOTFOUND (an agent not in
+ * the map; an event kind the registry lacks, the message listing the known
+ * ones), KPI_EINPUT (a missing column), KPI_ELIMIT (max_agents, CSV
+ * limits), KPI_EOVERFLOW, KPI_ENOMEM; KPI_EINVAL for bad arguments.
+ *
+ * @param m       the accumulator (single writer)
+ * @param agents  the agent map; written only with KPI_METRICS_CSV_ADD_AGENTS
+ * @param data    the file's bytes (read only during the call)
+ * @param opts    NULL for the defaults
+ * @param result  receives the counts (size set); may be NULL
+ * @since 1.0
+ */
+KPI_API kpi_status kpi_metrics_ingest_csv(kpi_metrics *m, kpi_agents *agents, const void *data,
+                                          size_t len, const kpi_metrics_csv_options *opts,
+                                          kpi_metrics_csv_result *result);
+
+/** A streaming events-CSV ingest (constant memory). Single writer. */
+typedef struct kpi_metrics_csv kpi_metrics_csv;
+
+/**
+ * Starts a streaming ingest into @p m: feed the file in pieces of any size
+ * with kpi_metrics_csv_feed(), then kpi_metrics_csv_finish(). Rows go to a
+ * private accumulator that finish merges into @p m (with the agents it
+ * found), so @p m and @p agents change only on success. Memory is the CSV
+ * reader's buffers (docs/csv.md), a 4 096-row column batch and the private
+ * accumulator: constant in the file size.
+ *
+ * @p m and @p agents must outlive the stream and not be used meanwhile.
+ * @return KPI_OK; KPI_EINVAL (bad options); KPI_ENOMEM. @since 1.0
+ */
+KPI_API kpi_status kpi_metrics_csv_new(kpi_metrics_csv **out, kpi_metrics *m, kpi_agents *agents,
+                                       const kpi_metrics_csv_options *opts);
+
+/**
+ * Reads the next @p len bytes; any split is fine.
+ * @return as kpi_metrics_ingest_csv(); after a failure the stream only
+ *         accepts kpi_metrics_csv_free() (KPI_EINVAL otherwise). @since 1.0
+ */
+KPI_API kpi_status kpi_metrics_csv_feed(kpi_metrics_csv *csv, const void *data, size_t len);
+
+/**
+ * Ends the stream: reads what is buffered, adds the new agents to the map
+ * and merges the rows into the accumulator.
+ * @param result  receives the counts; may be NULL
+ * @return as kpi_metrics_ingest_csv(). @since 1.0
+ */
+KPI_API kpi_status kpi_metrics_csv_finish(kpi_metrics_csv *csv, kpi_metrics_csv_result *result);
+
+/** Frees a stream (whatever it holds is dropped); NULL is a no-op. @since 1.0 */
+KPI_API void kpi_metrics_csv_free(kpi_metrics_csv *csv);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,6 +15,7 @@
 #include "common.h"
 #include "decimal.h"
 #include "lint.h"
+#include "metrics.h"
 #include "rubric.h"
 
 #ifdef __cplusplus
@@ -84,6 +85,22 @@ KPI_API kpi_status kpi_plan_rounding(const kpi_plan *plan, kpi_round *mode, int 
  * plan has no "rubric" section. Score with kpi_rubric_score(). @since 1.0
  */
 KPI_API const kpi_rubric *kpi_plan_rubric(const kpi_plan *plan);
+
+/**
+ * The plan's metric registry: the built-in metrics plus the event kinds and
+ * metrics its "metrics" section defines. Borrowed, valid while the plan
+ * lives; make the accumulators a run reads with it.
+ * @since 1.0
+ */
+KPI_API const kpi_metric_registry *kpi_plan_metric_registry(const kpi_plan *plan);
+
+/**
+ * The accumulator options the plan asks for: its period ("metrics".
+ * "period", else the plan's "period") and time zone ("utc_offset", default
+ * +08:00). @p out must be set with KPI_METRICS_OPTIONS_INIT.
+ * @return KPI_OK; KPI_EINVAL. @since 1.0
+ */
+KPI_API kpi_status kpi_plan_metrics_options(const kpi_plan *plan, kpi_metrics_options *out);
 
 /**
  * Lints the plan: the rubric's findings (kpi_rubric_lint()), the tier

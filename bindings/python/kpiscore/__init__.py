@@ -11,6 +11,11 @@ from .numbers import *  # noqa: F401,F403
 from .numbers import __all__ as _numbers_all
 from .lint import Finding
 from .quantiles import METHODS as QUANTILE_METHODS, quantile
+from .pay import (Explanation, PayLine, Payslip, Row, Schedule, fine_total, pool_amount,
+                  score_bonus, split_pool)
+from .ranking import Ranking, RankArrays, percentrank_of, rank, rank_raw
+from .tiers import (Band, ForcedDistribution, Quota, TierRow, TierTable, Streaks,
+                    periods_reduce, streaks)
 
 __version__ = capi.kpi_version()
 
@@ -20,5 +25,10 @@ def check_version(major, minor):
     capi.kpi_check_version(major, minor)
 
 
-__all__ = ["capi", "check_version", "Finding", "quantile", "QUANTILE_METHODS"]
+__all__ = ["capi", "check_version", "Finding", "quantile", "QUANTILE_METHODS",
+           "Explanation", "PayLine", "Payslip", "Row", "Schedule", "fine_total", "pool_amount",
+           "score_bonus", "split_pool",
+           "Ranking", "RankArrays", "percentrank_of", "rank", "rank_raw",
+           "Band", "ForcedDistribution", "Quota", "TierRow", "TierTable", "Streaks",
+           "periods_reduce", "streaks"]
 __all__ += _errors_all + _numbers_all

@@ -42,3 +42,36 @@ class Handle:
             self.close()
         except Exception:  # interpreter shutdown: module globals may be gone
             pass
+
+
+class Owner:
+    """Base of the Pythonic classes that own one C object (a Schedule, a
+    TierTable...): ``with`` closes it, ``close()`` frees it now, and the
+    garbage collector frees it otherwise, once."""
+
+    __slots__ = ("_handle",)
+
+    def __init__(self, ptr, free):
+        self._handle = Handle(ptr, free)
+
+    @property
+    def _ptr(self):
+        try:
+            return self._handle.ptr
+        except ValueError:
+            raise ValueError(f"{type(self).__name__} is closed") from None
+
+    def close(self):
+        """Frees the C object now; later calls raise ValueError."""
+        self._handle.close()
+
+    @property
+    def closed(self):
+        return self._handle.closed
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False

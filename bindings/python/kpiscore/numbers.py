@@ -7,13 +7,14 @@ passes through ``float``: a float argument is refused, because 0.1 is not
 """
 
 import decimal as _decimal
+import operator as _operator
 
 from . import capi as _capi
 
 __all__ = [
     "ROUND_HALF_UP", "ROUND_HALF_EVEN", "ROUND_HALF_DOWN", "ROUND_DOWN", "ROUND_UP",
     "ROUND_FLOOR", "ROUND_CEILING", "rounding_mode",
-    "parse_money", "format_money", "money_to_decimal", "money_from_decimal",
+    "parse_money", "format_money", "to_fen", "money_to_decimal", "money_from_decimal",
     "parse_decimal", "to_dec", "from_dec", "money_times_rate", "money_times_ratio",
 ]
 
@@ -61,6 +62,27 @@ def format_money(fen, group=False, yuan=False):
     gives "1,234.56"; ``yuan=True`` puts "¥" in front."""
     flags = (_capi.KPI_FMT_GROUP if group else 0) | (_capi.KPI_FMT_YUAN if yuan else 0)
     return _capi.kpi_money_format(int(fen), flags)
+
+
+def to_fen(money):
+    """Money as an int of fen, exactly: an int (numpy integers too) is fen
+    already; a ``Decimal`` or a str ("1,234.56", "¥12") is yuan and must not
+    have more than 2 decimal places. Floats are refused."""
+    if isinstance(money, (bool, float)):
+        raise TypeError(f"money is an int of fen or a Decimal/str of yuan, not {type(money).__name__}")
+    if isinstance(money, str):
+        return parse_money(money)
+    if isinstance(money, _decimal.Decimal):
+        if not money.is_finite():
+            raise ValueError(f"{money} is not a finite amount")
+        fen = money.scaleb(2)
+        if fen != fen.to_integral_value():
+            raise ValueError(f"{money} yuan is not a whole number of fen")
+        return int(fen)
+    try:
+        return _operator.index(money)
+    except TypeError:
+        raise TypeError(f"money is an int of fen or a Decimal/str of yuan, not {type(money).__name__}") from None
 
 
 def money_to_decimal(fen):

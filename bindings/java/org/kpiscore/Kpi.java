@@ -1,6 +1,8 @@
 package org.kpiscore;
 
 import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Entry point of the Java binding: loads the JNI library and offers the
@@ -62,5 +64,18 @@ public final class Kpi {
         long[] out = new long[1];
         capi.kpi_money_mul_rate(fen, rate, rounding, out);
         return out[0];
+    }
+
+    /** An explanation as text, e.g. "1,000.00 x 100 / 130 (gate 91, half_up)". */
+    public static String text(kpi_pay_why why) { return capi.kpi_bind_pay_why_text(why); }
+
+    /** The findings of a C lint list as "severity: path: message [code]" lines. */
+    static List<String> findings(long lint) {
+        List<String> out = new ArrayList<>();
+        for (long i = 0, n = capi.kpi_lint_count(lint); i < n; i++) {
+            out.add(capi.kpi_severity_name(capi.kpi_lint_severity(lint, i)) + ": " + capi.kpi_lint_path(lint, i)
+                    + ": " + capi.kpi_lint_message(lint, i) + " [" + capi.kpi_lint_code(lint, i) + "]");
+        }
+        return out;
     }
 }
