@@ -888,8 +888,10 @@ static kpi_status evaluate(kpi_run *run, const char *period, struct context *c)
     TRY(collect_periods(run));
     size_t t = SIZE_MAX;
     for (size_t p = 0; p < run->nperiods; p++)
-        if (strcmp(run->periods[p], period) == 0)
+        if (period ? strcmp(run->periods[p], period) == 0 : p + 1 == run->nperiods)
             t = p;
+    if (t == SIZE_MAX && !period)
+        return kpi__fail(KPI_ENOTFOUND, "no events and no grades: no period to evaluate");
     if (t == SIZE_MAX)
         return kpi__fail(KPI_ENOTFOUND, "no data for period '%s' (the run has %zu period%s%s%s)", period,
                          run->nperiods, run->nperiods == 1 ? "" : "s", run->nperiods ? ", the last " : "",
@@ -922,8 +924,8 @@ static kpi_status evaluate(kpi_run *run, const char *period, struct context *c)
 kpi_status kpi_run_evaluate(kpi_run *run, const char *period)
 {
     kpi__error_reset();
-    if (!run || !period)
-        return kpi__fail(KPI_EINVAL, "kpi_run_evaluate: run and period must not be NULL");
+    if (!run)
+        return kpi__fail(KPI_EINVAL, "kpi_run_evaluate: run must not be NULL");
     free_results(run);
     struct context c = {0};
     kpi_status st = evaluate(run, period, &c);
@@ -943,6 +945,11 @@ size_t kpi_run_period_count(const kpi_run *run)
 const char *kpi_run_period(const kpi_run *run, size_t i)
 {
     return run && i < run->nperiods ? run->periods[i] : NULL;
+}
+
+const char *kpi_run_evaluated_period(const kpi_run *run)
+{
+    return run && run->target != SIZE_MAX ? run->periods[run->target] : NULL;
 }
 
 size_t kpi_run_count(const kpi_run *run)

@@ -386,6 +386,27 @@ const char *kpi_tier_table_label(const kpi_tier_table *table, size_t i)
     return table && i < table->n ? table->bands[i].label : "";
 }
 
+kpi_tier_basis kpi_tier_table_basis(const kpi_tier_table *table)
+{
+    return table ? table->basis : KPI_TIER_BY_SCORE;
+}
+
+kpi_status kpi_tier_table_band(const kpi_tier_table *table, size_t i, kpi_tier_band *out)
+{
+    kpi__error_reset();
+    if (!table || !out || out->size < sizeof *out)
+        return kpi__fail(KPI_EINVAL, "kpi_tier_table_band: a table and a band set with KPI_TIER_BAND_INIT are needed");
+    if (i >= table->n)
+        return kpi__fail(KPI_ERANGE, "band %zu of %zu", i, table->n);
+    const kpi__band *b = &table->bands[i];
+    out->label = b->label;
+    out->from = b->from;
+    out->from_end = b->from_end;
+    out->to = b->to;
+    out->to_end = b->to_end;
+    return KPI_OK;
+}
+
 /* The band holding v; -1 when none; *unowned says v is an end nobody owns. */
 static int32_t find_band(const kpi__band *bands, size_t n, kpi_dec v, bool *unowned)
 {

@@ -95,7 +95,8 @@ static int teardown(void **state)
 static void test_scores_ranks_and_order(void **state)
 {
     struct fixture *f = *state;
-    assert_int_equal(kpi_run_evaluate(f->run, "2026-09"), KPI_OK);
+    assert_int_equal(kpi_run_evaluate(f->run, NULL), KPI_OK); /* the latest */
+    assert_string_equal(kpi_run_evaluated_period(f->run), "2026-09");
     assert_int_equal(kpi_run_period_count(f->run), 2);
     assert_string_equal(kpi_run_period(f->run, 0), "2026-08");
     assert_string_equal(kpi_run_period(f->run, 1), "2026-09");

@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L
 /* output.c - one table, three renderings: aligned text, CSV (RFC 4180), JSON. */
 #include <stdarg.h>
 #include <stdint.h>

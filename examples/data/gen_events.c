@@ -151,7 +151,7 @@ int main(int argc, char **argv)
             const struct agent *a = &agents[i];
             /* this month's form: skill with some noise */
             double form = a->skill * (0.9 + 0.2 * uniform());
-            int64_t target = (int64_t)(between(16, 24) * 100000 * scale); /* 16 000..24 000 yuan, in fen */
+            int64_t target = (int64_t)(between(18, 26) * 100000 * scale); /* 18 000..26 000 yuan, in fen */
             emit(a, y, m, 1, 0, "sales_target", target);
             int64_t consults = (int64_t)(120 * scale * (0.8 + 0.4 * uniform()));
             for (int64_t c = 0; c < consults; c++) {

@@ -84,7 +84,7 @@ KPI_API kpi_status kpi_run_set_input(kpi_run *run, const char *agent_id, const c
                                      const char *input, const char *text);
 
 /**
- * Evaluates period @p period: scores every agent in every period up to it
+ * Evaluates period @p period (NULL: the latest the run knows): scores every agent in every period up to it
  * (multi-period tiers and streaks need the history), ranks, tiers and pays.
  * Replaces the results of an earlier evaluation.
  *
@@ -118,6 +118,9 @@ typedef struct kpi_run_row {
 } kpi_run_row;
 
 #define KPI_RUN_ROW_INIT {sizeof(kpi_run_row), 0, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0}
+
+/** Label of the evaluated period, or NULL before an evaluation. Borrowed. @since 1.0 */
+KPI_API const char *kpi_run_evaluated_period(const kpi_run *run);
 
 /** Number of agents (rows) of the evaluated period. @since 1.0 */
 KPI_API size_t kpi_run_count(const kpi_run *run);

@@ -110,6 +110,16 @@ KPI_API size_t kpi_tier_table_count(const kpi_tier_table *table);
 /** Label of band @p i; borrowed, valid while the table lives; "" when out of range. @since 1.0 */
 KPI_API const char *kpi_tier_table_label(const kpi_tier_table *table, size_t i);
 
+/** The basis of the table's bands (score, percentile or rank). @since 1.0 */
+KPI_API kpi_tier_basis kpi_tier_table_basis(const kpi_tier_table *table);
+
+/**
+ * Band @p i as the table holds it: label (borrowed from the table), ends
+ * and their ownership as given. @p out must be set with KPI_TIER_BAND_INIT.
+ * @return KPI_OK; KPI_ERANGE; KPI_EINVAL. @since 1.0
+ */
+KPI_API kpi_status kpi_tier_table_band(const kpi_tier_table *table, size_t i, kpi_tier_band *out);
+
 /**
  * The band that owns @p value, exactly (a value equal to an end lands on
  * the side the table says owns it).
