@@ -274,11 +274,12 @@ static bool input_used(const struct kpi__rubric_data *d, const char *name)
     return false;
 }
 
-kpi_status kpi__rubric_lint_inputs(const kpi_rubric *rubric, kpi_lint *lint)
+kpi_status kpi__rubric_lint_inputs(const kpi_rubric *rubric, kpi_lint *lint, kpi__input_reader read_elsewhere,
+                                   const void *ctx)
 {
     const struct kpi__rubric_data *d = &rubric->d;
     for (size_t k = 0; k < d->ninputs; k++) {
-        if (input_used(d, d->inputs[k].name))
+        if (input_used(d, d->inputs[k].name) || (read_elsewhere && read_elsewhere(ctx, d->inputs[k].name)))
             continue;
         struct kpi__sb path = {0};
         kpi__sb_printf(&path, "inputs.%s", d->inputs[k].name);
@@ -315,5 +316,5 @@ kpi_status kpi_rubric_lint(const kpi_rubric *rubric, kpi_lint *lint)
     if (!rubric || !lint)
         return kpi__fail(KPI_EINVAL, "kpi_rubric_lint: rubric and lint must not be NULL");
     kpi_status st = kpi__rubric_lint_rules(rubric, lint);
-    return st == KPI_OK ? kpi__rubric_lint_inputs(rubric, lint) : st;
+    return st == KPI_OK ? kpi__rubric_lint_inputs(rubric, lint, NULL, NULL) : st;
 }
