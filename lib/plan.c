@@ -309,6 +309,11 @@ const char *kpi_plan_tier_label(const kpi_plan *plan, size_t i)
     return i < kpi_plan_tier_count(plan) ? plan->tiers->items[i].label : "";
 }
 
+const char *kpi_plan_tier_id(const kpi_plan *plan, size_t i)
+{
+    return i < kpi_plan_tier_count(plan) ? plan->tiers->items[i].id : "";
+}
+
 size_t kpi_plan_pay_count(const kpi_plan *plan)
 {
     return plan && plan->pay ? plan->pay->count : 0;
@@ -317,6 +322,11 @@ size_t kpi_plan_pay_count(const kpi_plan *plan)
 const char *kpi_plan_pay_label(const kpi_plan *plan, size_t i)
 {
     return i < kpi_plan_pay_count(plan) ? plan->pay->items[i].label : "";
+}
+
+const char *kpi_plan_pay_id(const kpi_plan *plan, size_t i)
+{
+    return i < kpi_plan_pay_count(plan) ? plan->pay->items[i].id : "";
 }
 
 const kpi_metric_registry *kpi_plan_metric_registry(const kpi_plan *plan)

@@ -128,6 +128,9 @@ KPI_API size_t kpi_plan_tier_count(const kpi_plan *plan);
  */
 KPI_API const char *kpi_plan_tier_label(const kpi_plan *plan, size_t i);
 
+/** Id of classification @p i ("grade"), or "" when out of range. Borrowed. @since 1.0 */
+KPI_API const char *kpi_plan_tier_id(const kpi_plan *plan, size_t i);
+
 /**
  * Number of pay items (pay-slip lines) in the plan's "pay" section (0
  * without one or for NULL). Thread-safe. @since 1.0
@@ -140,6 +143,9 @@ KPI_API size_t kpi_plan_pay_count(const kpi_plan *plan);
  * out of range. Thread-safe. @since 1.0
  */
 KPI_API const char *kpi_plan_pay_label(const kpi_plan *plan, size_t i);
+
+/** Id of pay component @p i ("commission"), or "" when out of range. Borrowed. @since 1.0 */
+KPI_API const char *kpi_plan_pay_id(const kpi_plan *plan, size_t i);
 
 #ifdef __cplusplus
 }
