@@ -75,3 +75,40 @@ class Owner:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+class Borrowed:
+    """A pointer into an object another Python object owns (a plan's
+    rubric, a run's scorecard). Nothing to free; it keeps the owner alive,
+    and it is usable while the owner is open and, when the owner counts
+    ``_generation`` (a run re-evaluated), until the owner's results change."""
+
+    __slots__ = ("_raw", "_owner", "_generation")
+
+    def __init__(self, ptr, owner):
+        self._raw = ptr
+        self._owner = owner
+        self._generation = getattr(owner, "_generation", 0)
+
+    @property
+    def ptr(self):
+        if self.closed:
+            raise ValueError("the object this came from is closed or was re-evaluated")
+        return self._raw
+
+    def close(self):
+        self._raw = None
+
+    @property
+    def closed(self):
+        owner = self._owner
+        return (self._raw is None or owner.closed
+                or getattr(owner, "_generation", 0) != self._generation)
+
+
+def borrowed(cls, ptr, owner):
+    """An instance of the Owner subclass ``cls`` viewing ``ptr``, which
+    ``owner`` owns: closing it or collecting it frees nothing."""
+    obj = cls.__new__(cls)
+    obj._handle = Borrowed(ptr, owner)
+    return obj
