@@ -58,8 +58,9 @@ class Owner:
     def _ptr(self):
         try:
             return self._handle.ptr
-        except ValueError:
-            raise ValueError(f"{type(self).__name__} is closed") from None
+        except ValueError as e:
+            detail = "" if isinstance(self._handle, Handle) else f" ({e})"
+            raise ValueError(f"{type(self).__name__} is closed{detail}") from None
 
     def close(self):
         """Frees the C object now; later calls raise ValueError."""
@@ -93,7 +94,7 @@ class Borrowed:
     @property
     def ptr(self):
         if self.closed:
-            raise ValueError("the object this came from is closed or was re-evaluated")
+            raise ValueError("the object it belongs to was closed or re-evaluated")
         return self._raw
 
     def close(self):
