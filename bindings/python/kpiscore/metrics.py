@@ -18,7 +18,6 @@ from ._handle import Owner, borrowed
 from .errors import NotAvailableError
 from .numbers import from_dec, to_dec
 from .plan import MetricRegistry
-from .quantiles import METHODS
 
 __all__ = ["Agents", "Metrics", "IngestResult", "CsvStream", "LEVELS"]
 
@@ -276,7 +275,7 @@ class Metrics(Owner):
         try:
             return from_dec(_capi.kpi_metrics_quantile(self._ptr, agent, self._period(period),
                                                        self._metric(metric), to_dec(q),
-                                                       _arrays.choice(METHODS, method, "method")))
+                                                       _capi.kpi_quantile_method_parse(method)))
         except NotAvailableError:
             return None
 
@@ -306,7 +305,7 @@ class CsvStream(Owner):
 
     def __init__(self, metrics, agents, flags, name, delimiter):
         ptr = _capi.kpi_bind_metrics_csv_new(metrics._ptr, agents._ptr, name, flags, delimiter)
-        super().__init__(ptr, _capi.kpi_metrics_csv_free)
+        super().__init__(ptr, _capi.kpi_metrics_csv_free, (metrics, agents))
         self._metrics, self._agents, self.result = metrics, agents, None
 
     def feed(self, data):

@@ -65,11 +65,10 @@ class Scorecard(Owner):
     ``Run.scorecard`` it is the run's (valid until the run is evaluated
     again or closed)."""
 
-    __slots__ = ("_parent",)
+    __slots__ = ()
 
     def __init__(self, ptr, parent):
-        super().__init__(ptr, _capi.kpi_scorecard_free)
-        self._parent = parent  # the plan whose rubric scored it
+        super().__init__(ptr, _capi.kpi_scorecard_free, (parent,))
 
     @property
     def total(self):

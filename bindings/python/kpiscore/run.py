@@ -66,7 +66,7 @@ class Run(Owner):
     __slots__ = ("plan", "metrics", "agents", "_ids", "_generation")
 
     def __init__(self, plan):
-        super().__init__(_capi.kpi_run_new(plan._ptr), _capi.kpi_run_free)
+        super().__init__(_capi.kpi_run_new(plan._ptr), _capi.kpi_run_free, (plan,))
         self.plan = plan
         self.metrics = self.agents = None
         self._ids = {}
@@ -88,6 +88,8 @@ class Run(Owner):
         indexes refer to (both kept alive). MismatchError for another plan's
         metrics."""
         _capi.kpi_run_set_metrics(self._ptr, metrics._ptr, agents._ptr)
+        self._handle.depend_on(metrics._handle)   # the C run borrows both
+        self._handle.depend_on(agents._handle)
         self.metrics, self.agents = metrics, agents
 
     def set_input(self, agent_id, period, input_name, value):

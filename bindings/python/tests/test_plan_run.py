@@ -199,3 +199,18 @@ def test_plan_score_worked_card():
             plan.score({"conversion": 0.5})              # floats are not exact
     with pytest.raises(ValueError, match="closed"):
         plan.name
+
+
+def test_parents_are_freed_after_their_dependents():
+    """A run borrows its plan, metrics and agents in C: closing (or
+    collecting) them first only marks them closed; they are freed with the run."""
+    run = _sample_run()
+    plan, metrics = run.plan, run.metrics
+    plan.close()
+    metrics.close()
+    assert plan.closed and plan._handle._ptr is not None        # still there for the C run
+    with pytest.raises(ValueError, match="Plan is closed"):
+        plan.name
+    run.close()
+    run.close()                                                 # twice is a no-op
+    assert plan._handle._ptr is None and metrics._handle._ptr is None
