@@ -557,16 +557,38 @@ kpi_status kpi__json_fail(kpi__json *doc, const json_t *node, kpi_status code, c
     return code;
 }
 
-void kpi__json_locate_lint(const kpi__json *doc, kpi_lint *lint, size_t first)
+static void locate_lint(const kpi__json *doc, kpi_lint *lint, size_t first, bool nearest)
 {
     for (size_t i = first; i < kpi_lint_count(lint); i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s", kpi_lint_path(lint, i));
         size_t offset;
+        bool found = offset_of_path(doc, path, &offset);
+        while (!found && nearest) {
+            char *cut = strrchr(path, '.'), *bracket = strrchr(path, '[');
+            if (bracket > cut)
+                cut = bracket;
+            if (!cut || cut == path)
+                break;
+            *cut = '\0';
+            found = offset_of_path(doc, path, &offset);
+        }
         long line, column;
-        if (offset_of_path(doc, kpi_lint_path(lint, i), &offset)) {
+        if (found) {
             line_column(doc, offset, &line, &column);
             kpi__lint_set_position(lint, i, line, column);
         }
     }
+}
+
+void kpi__json_locate_lint(const kpi__json *doc, kpi_lint *lint, size_t first)
+{
+    locate_lint(doc, lint, first, false);
+}
+
+void kpi__json_locate_lint_nearest(const kpi__json *doc, kpi_lint *lint, size_t first)
+{
+    locate_lint(doc, lint, first, true);
 }
 
 /* ---- typed reads ------------------------------------------------------- */

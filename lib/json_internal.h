@@ -53,6 +53,11 @@ void kpi__json_position(const kpi__json *doc, const json_t *node, long *line, lo
 /* Fills in line and column of lint findings @first.. from their paths. */
 void kpi__json_locate_lint(const kpi__json *doc, kpi_lint *lint, size_t first);
 
+/* The same, but a path the file does not spell out (a schedule row's
+ * "rows[2].from" when the row is written as a "range") gets the position
+ * of the nearest enclosing value that is there (the row). */
+void kpi__json_locate_lint_nearest(const kpi__json *doc, kpi_lint *lint, size_t first);
+
 /* ---- typed reads --------------------------------------------------------
  * Each reads member @key of object @obj with the path extended by @key, so a
  * failure names it. Absent optional members leave *out untouched and return

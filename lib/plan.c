@@ -109,6 +109,8 @@ static const struct section sections[] = {
     {"metrics", kpi__plan_read_metrics},
     {"inputs", kpi__plan_read_inputs},
     {"rubric", kpi__plan_read_rubric},
+    {"tiers", kpi__plan_read_tiers},
+    {"pay", kpi__plan_read_pay},
 };
 #define NSECTIONS (sizeof sections / sizeof sections[0])
 
@@ -232,6 +234,8 @@ void kpi_plan_free(kpi_plan *plan)
     if (!plan)
         return;
     kpi_rubric_free(plan->rubric);
+    kpi__plan_tiers_free(plan->tiers);
+    kpi__plan_pay_free(plan->pay);
     kpi__plan_metrics_free(plan->metrics);
     kpi__json_free(plan->doc);
     kpi__free(plan);
@@ -274,17 +278,55 @@ kpi_status kpi_plan_lint(const kpi_plan *plan, kpi_lint *lint)
     kpi__error_reset();
     if (!plan || !lint)
         return kpi__fail(KPI_EINVAL, "kpi_plan_lint: plan and lint must not be NULL");
-    if (!plan->rubric)
-        return KPI_OK;
     size_t first = kpi_lint_count(lint);
-    kpi_status st = kpi__rubric_lint_rules(plan->rubric, lint);
-    if (st == KPI_OK)
-        st = kpi__lint_prefix(lint, first, "rubric");
-    if (st == KPI_OK)
-        st = kpi__rubric_lint_inputs(plan->rubric, lint);
+    kpi_status st = KPI_OK;
+    if (plan->rubric) {
+        st = kpi__rubric_lint_rules(plan->rubric, lint);
+        if (st == KPI_OK)
+            st = kpi__lint_prefix(lint, first, "rubric");
+        if (st == KPI_OK)
+            st = kpi__rubric_lint_inputs(plan->rubric, lint, kpi__plan_pay_reads, plan->pay);
+    }
     if (st == KPI_OK)
         kpi__json_locate_lint(plan->doc, lint, first);
+    size_t more = kpi_lint_count(lint);
+    if (st == KPI_OK)
+        st = kpi__plan_lint_tiers(plan, lint);
+    if (st == KPI_OK)
+        st = kpi__plan_lint_pay(plan, lint);
+    if (st == KPI_OK)
+        kpi__json_locate_lint_nearest(plan->doc, lint, more);
     return st;
+}
+
+size_t kpi_plan_tier_count(const kpi_plan *plan)
+{
+    return plan && plan->tiers ? plan->tiers->count : 0;
+}
+
+const char *kpi_plan_tier_label(const kpi_plan *plan, size_t i)
+{
+    return i < kpi_plan_tier_count(plan) ? plan->tiers->items[i].label : "";
+}
+
+const char *kpi_plan_tier_id(const kpi_plan *plan, size_t i)
+{
+    return i < kpi_plan_tier_count(plan) ? plan->tiers->items[i].id : "";
+}
+
+size_t kpi_plan_pay_count(const kpi_plan *plan)
+{
+    return plan && plan->pay ? plan->pay->count : 0;
+}
+
+const char *kpi_plan_pay_label(const kpi_plan *plan, size_t i)
+{
+    return i < kpi_plan_pay_count(plan) ? plan->pay->items[i].label : "";
+}
+
+const char *kpi_plan_pay_id(const kpi_plan *plan, size_t i)
+{
+    return i < kpi_plan_pay_count(plan) ? plan->pay->items[i].id : "";
 }
 
 const kpi_metric_registry *kpi_plan_metric_registry(const kpi_plan *plan)

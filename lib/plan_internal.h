@@ -40,6 +40,20 @@ typedef kpi_status (*kpi__plan_reader)(struct kpi__plan_load *ld, const json_t *
 kpi_status kpi__plan_read_metrics(struct kpi__plan_load *ld, const json_t *value);
 kpi_status kpi__plan_read_inputs(struct kpi__plan_load *ld, const json_t *value);
 kpi_status kpi__plan_read_rubric(struct kpi__plan_load *ld, const json_t *value);
+kpi_status kpi__plan_read_tiers(struct kpi__plan_load *ld, const json_t *value);
+kpi_status kpi__plan_read_pay(struct kpi__plan_load *ld, const json_t *value);
+
+/* Free what the tiers and pay readers made; NULL is a no-op. */
+void kpi__plan_tiers_free(struct kpi__plan_tiers *tiers);
+void kpi__plan_pay_free(struct kpi__plan_pay *pay);
+
+/* Lint the tier bands ("tiers[0].bands[1]") and schedules
+ * ("pay.schedules.personal.rows[2]") of a loaded plan; paths are full. */
+kpi_status kpi__plan_lint_tiers(const kpi_plan *plan, kpi_lint *lint);
+kpi_status kpi__plan_lint_pay(const kpi_plan *plan, kpi_lint *lint);
+
+/* Whether some pay item (@ctx: a struct kpi__plan_pay, or NULL) reads figure @name. */
+bool kpi__plan_pay_reads(const void *ctx, const char *name);
 
 /* Section state: made with defaults before the readers run, freed with the plan. */
 kpi_status kpi__plan_metrics_init(struct kpi__plan_load *ld);
@@ -51,5 +65,47 @@ kpi_status kpi__plan_source_add(struct kpi__plan_load *ld, const json_t *node, c
 /* Adds the file, line, column and current path to a failure a library call
  * recorded about @node; returns @st. */
 kpi_status kpi__plan_located(struct kpi__plan_load *ld, const json_t *node, kpi_status st);
+
+/* ---- helpers the tiers and pay readers share (plan_read.c) -------------------------- */
+
+/*
+ * A library call's failure about @node (a tier, a schedule): KPI_EINVAL
+ * becomes KPI_EPLAN (the plan gave the value), and the library's relative
+ * path ("rows[2].to", "quotas[1]") is followed from @node as far as it
+ * exists in the file, so the error names and locates the element. Returns @st.
+ */
+kpi_status kpi__plan_built(struct kpi__plan_load *ld, const json_t *node, kpi_status st);
+
+/* Runs @read on each element (an object) of array @obj.@key with the path
+ * extended; the array is required and must not be empty (@what names an element). */
+typedef kpi_status (*kpi__plan_element)(struct kpi__plan_load *ld, const json_t *element, size_t index,
+                                        void *arg);
+kpi_status kpi__plan_each(struct kpi__plan_load *ld, const json_t *obj, const char *key, const char *what,
+                          kpi__plan_element read, void *arg);
+
+/* An interval written as a string: "[90, 100]", "[80, 90)", "(25000, )",
+ * "[90, +inf)", or "80-90" / "80–90" with both ends unstated. */
+struct kpi__interval {
+    int64_t from, to;          /* in the unit asked for (kpi_dec or fen) */
+    kpi_tier_end from_end, to_end; /* KPI_END_*; unbounded ends have value 0 */
+};
+
+/* Reads member @key of @obj (a string) as an interval; @money: ends in fen. */
+kpi_status kpi__plan_get_interval(struct kpi__plan_load *ld, const json_t *obj, const char *key, bool money,
+                                  struct kpi__interval *out);
+
+/* A {"mode": "half_up", "places": 2} object at @obj.@key, if present, over
+ * *mode and *places; places 0..@max_places. */
+kpi_status kpi__plan_get_rounding(struct kpi__plan_load *ld, const json_t *obj, const char *key,
+                                  int max_places, kpi_round *mode, int32_t *places);
+
+/* A figure name at @obj.@key that the run can resolve: "score", a declared
+ * input, an agent field ("post_salary") or a metric id; KPI_ENOTFOUND
+ * listing the known names otherwise. */
+kpi_status kpi__plan_get_figure(struct kpi__plan_load *ld, const json_t *obj, const char *key, bool required,
+                                const char **out);
+
+/* Reports id @id at @obj.id as used twice among the @what (KPI_EDUPLICATE). */
+kpi_status kpi__plan_duplicate(struct kpi__plan_load *ld, const json_t *obj, const char *id, const char *what);
 
 #endif /* KPISCORE_PLAN_INTERNAL_H */

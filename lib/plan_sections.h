@@ -60,6 +60,10 @@ struct kpi__plan_tier {
     kpi_periods_how how;
     /* The rubric gate that must pass to be eligible ("met target"), or NULL. */
     const char *gate;
+    /* Added by the tiers reader (plan_tiers.c), after the fields above: */
+    kpi_tier_basis basis;  /* TABLE: what the bands are drawn on (KPI_TIER_BY_*) */
+    kpi_tier_band *bands;  /* TABLE: the bands as written (owned array, labels borrowed); lint reads them */
+    size_t nbands;
 };
 
 struct kpi__plan_tiers {
@@ -120,11 +124,27 @@ struct kpi__plan_pay_item {
     kpi_streak_fire fire;   /* STREAK */
     kpi_round rounding;     /* the section's (or the item's) rounding */
     int32_t places;
+    /* Added by the pay reader (plan_pay.c), after the fields above: */
+    const char *schedule_name; /* SCHEDULE: its key in "schedules" */
+    const char *note;          /* the item's "note", or NULL */
+};
+
+/* A named schedule of "pay.schedules", as written (the items build their own copies). */
+struct kpi__plan_schedule {
+    const char *name;      /* the key ("personal") */
+    char *path;            /* its JSON path ("pay.schedules.personal"), owned; lint prefixes findings with it */
+    kpi_schedule_def def;  /* with the section's (or the schedule's) rounding */
+    kpi_bracket_row *rows; /* owned array */
+    size_t nrows;
+    bool used;             /* some item reads it */
 };
 
 struct kpi__plan_pay {
     struct kpi__plan_pay_item *items; /* owned array, in pay-slip order */
     size_t count;
+    /* Added by the pay reader: the named schedules, in file order. */
+    struct kpi__plan_schedule *schedules; /* owned array */
+    size_t nschedules;
 };
 
 #endif /* KPISCORE_PLAN_SECTIONS_H */

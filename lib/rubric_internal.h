@@ -115,7 +115,11 @@ kpi_status kpi__rubric_builder_configure(kpi_rubric_builder *b, kpi_dec total, c
 /* Lint in two parts, so the plan loader can prefix the rules' paths with
  * "rubric" and leave the declarations' ("inputs.x") as they are. */
 kpi_status kpi__rubric_lint_rules(const kpi_rubric *rubric, kpi_lint *lint);
-kpi_status kpi__rubric_lint_inputs(const kpi_rubric *rubric, kpi_lint *lint);
+/* @read_elsewhere (or NULL) says whether another part of a plan (pay) reads
+ * input @name, so it is not reported unused. */
+typedef bool (*kpi__input_reader)(const void *ctx, const char *name);
+kpi_status kpi__rubric_lint_inputs(const kpi_rubric *rubric, kpi_lint *lint, kpi__input_reader read_elsewhere,
+                                   const void *ctx);
 
 /* ---- scorecards ----------------------------------------------------------- */
 

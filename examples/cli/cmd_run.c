@@ -27,30 +27,6 @@ static const char *outcome_label(kpi_outcome o)
     }
 }
 
-/* The distinct pay-line labels of all slips, in first-seen order. */
-static size_t pay_labels(const loaded *l, const char ***out)
-{
-    size_t n = 0, cap = 8;
-    const char **labels = malloc(cap * sizeof *labels);
-    for (size_t a = 0; labels && a < kpi_run_count(l->run); a++) {
-        const kpi_payslip *slip = kpi_run_payslip(l->run, a);
-        for (size_t i = 0; slip && i < kpi_payslip_count(slip); i++) {
-            const char *label;
-            kpi_payslip_line(slip, i, &label, NULL);
-            bool seen = false;
-            for (size_t k = 0; k < n && !seen; k++)
-                seen = strcmp(labels[k], label) == 0;
-            if (seen)
-                continue;
-            if (n == cap)
-                labels = realloc(labels, (cap *= 2) * sizeof *labels);
-            labels[n++] = label;
-        }
-    }
-    *out = labels;
-    return n;
-}
-
 /* The amount of the line labelled @label on agent @a's slip (0 when absent). */
 static kpi_money pay_of(const loaded *l, size_t a, const char *label)
 {
@@ -69,8 +45,8 @@ static kpi_money pay_of(const loaded *l, size_t a, const char *label)
 /* Builds the table a view shows. Labels are Chinese; keys are stable ASCII. */
 static table *build_table(const loaded *l, enum view view, char ***keys_out, char ***labels_out, size_t *ncols)
 {
-    const char **pay = NULL;
-    size_t npay = view == VIEW_RUN || view == VIEW_PAY ? pay_labels(l, &pay) : 0;
+    /* one column per pay component and per classification, in plan order */
+    size_t npay = view == VIEW_RUN || view == VIEW_PAY ? kpi_plan_pay_count(l->plan) : 0;
     size_t ntiers = view == VIEW_PAY || view == VIEW_SCORE ? 0 : kpi_run_tier_count(l->run);
     size_t n = 0, cap = 16 + ntiers + npay;
     char **keys = calloc(cap, sizeof *keys), **labels = calloc(cap, sizeof *labels);
@@ -88,14 +64,14 @@ static table *build_table(const loaded *l, enum view view, char ***keys_out, cha
         COL("percentile", "百分位");
     }
     for (size_t t = 0; t < ntiers; t++) {
-        char key[32];
-        snprintf(key, sizeof key, "tier%zu", t + 1);
+        char key[128];
+        snprintf(key, sizeof key, "tier_%s", kpi_plan_tier_id(l->plan, t));
         COL(key, kpi_run_tier_name(l->run, t));
     }
     for (size_t i = 0; i < npay; i++) {
-        char key[32];
-        snprintf(key, sizeof key, "pay%zu", i + 1);
-        COL(key, pay[i]);
+        char key[128];
+        snprintf(key, sizeof key, "pay_%s", kpi_plan_pay_id(l->plan, i));
+        COL(key, kpi_plan_pay_label(l->plan, i));
     }
     if (npay)
         COL("pay_total", "应发合计");
@@ -134,11 +110,10 @@ static table *build_table(const loaded *l, enum view view, char ***keys_out, cha
                 table_null(tb);
         }
         for (size_t k = 0; k < npay; k++)
-            table_money(tb, pay_of(l, row.agent, pay[k]));
+            table_money(tb, pay_of(l, row.agent, kpi_plan_pay_label(l->plan, k)));
         if (npay)
             table_money(tb, row.pay);
     }
-    free(pay);
     *keys_out = keys;
     *labels_out = labels;
     *ncols = n;

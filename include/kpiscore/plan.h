@@ -103,13 +103,49 @@ KPI_API const kpi_metric_registry *kpi_plan_metric_registry(const kpi_plan *plan
 KPI_API kpi_status kpi_plan_metrics_options(const kpi_plan *plan, kpi_metrics_options *out);
 
 /**
- * Lints the plan: the rubric's findings (kpi_rubric_lint()) with paths
- * from the plan's root ("rubric.items[2].bands[1]", "inputs.late") and
- * their line and column in the file.
+ * Lints the plan: the rubric's findings (kpi_rubric_lint()), the tier
+ * tables' bands (kpi_tier_bands_lint(): gaps, overlaps, end points without
+ * an owner) and the pay schedules (kpi_schedule_lint(): jumps, holes,
+ * decreases; plus "unused-schedule"), with paths from the plan's root
+ * ("rubric.items[2].bands[1]", "inputs.late", "tiers[0].bands[1]",
+ * "pay.schedules.personal.rows[2].from") and their line and column in the
+ * file (a row written as a "range" is located at the row).
  * @return KPI_OK; KPI_EINVAL; KPI_ENOMEM. Thread-safe on a shared plan.
  * @since 1.0
  */
 KPI_API kpi_status kpi_plan_lint(const kpi_plan *plan, kpi_lint *lint);
+
+/**
+ * Number of tier tables in the plan's "tiers" section (0 without one or
+ * for NULL). Thread-safe. @since 1.0
+ */
+KPI_API size_t kpi_plan_tier_count(const kpi_plan *plan);
+
+/**
+ * Label of tier table @p i ("等级"; its id when the plan gives no label).
+ * Borrowed, valid while the plan lives; "" when @p i is out of range.
+ * Thread-safe. @since 1.0
+ */
+KPI_API const char *kpi_plan_tier_label(const kpi_plan *plan, size_t i);
+
+/** Id of classification @p i ("grade"), or "" when out of range. Borrowed. @since 1.0 */
+KPI_API const char *kpi_plan_tier_id(const kpi_plan *plan, size_t i);
+
+/**
+ * Number of pay items (pay-slip lines) in the plan's "pay" section (0
+ * without one or for NULL). Thread-safe. @since 1.0
+ */
+KPI_API size_t kpi_plan_pay_count(const kpi_plan *plan);
+
+/**
+ * Label of pay item @p i in pay-slip order ("个人提成"; its id when the plan
+ * gives no label). Borrowed, valid while the plan lives; "" when @p i is
+ * out of range. Thread-safe. @since 1.0
+ */
+KPI_API const char *kpi_plan_pay_label(const kpi_plan *plan, size_t i);
+
+/** Id of pay component @p i ("commission"), or "" when out of range. Borrowed. @since 1.0 */
+KPI_API const char *kpi_plan_pay_id(const kpi_plan *plan, size_t i);
 
 #ifdef __cplusplus
 }
