@@ -426,7 +426,7 @@ static void test_accumulator_kinds(void **state)
     assert_true(out[0] == D("-5") && out[1] == D("10") && out[2] == D("40"));
     assert_int_equal(kpi_metrics_quantile(m, 1, 0, metric(m, "rt_mean"), 0, KPI_QUANTILE_LINEAR,
                                           out), KPI_EINVAL);
-    assert_non_null(strstr(kpi_error_message(kpi_error_last()), "not an exact quantile"));
+    assert_non_null(strstr(kpi_error_message(kpi_error_last()), "is not a quantile"));
     assert_int_equal(kpi_metrics_quantile(m, 1, 0, metric(m, "rt_median"), KPI_DEC_ONE + 1,
                                           KPI_QUANTILE_LINEAR, out), KPI_ERANGE);
     assert_int_equal(kpi_metrics_quantile(m, 1, 0, metric(m, "rt_median"), 0, 13, out), KPI_EINVAL);
@@ -774,8 +774,18 @@ static void test_definition_errors(void **state)
     d.id = "x";
     d.num = &t;
     d.num_count = 1;
-    d.kind = KPI_METRIC_QUANTILE_SKETCH;
-    expect_add_error(reg, &d, KPI_EINVAL, "sketched quantiles are not available yet");
+    d.kind = KPI_METRIC_QUANTILE_SKETCH; /* the default method (linear) is not what it reports */
+    expect_add_error(reg, &d, KPI_EINVAL, "set method to KPI_QUANTILE_LOWER");
+    d.method = KPI_QUANTILE_LOWER;
+    d.sketch_alpha = 1;
+    expect_add_error(reg, &d, KPI_EINVAL, "sketch_alpha must be");
+    d.sketch_alpha = 0;
+    d.sketch_buckets = 8;
+    expect_add_error(reg, &d, KPI_EINVAL, "sketch_buckets must be");
+    d.kind = KPI_METRIC_QUANTILE; /* an exact quantile takes no sketch settings */
+    expect_add_error(reg, &d, KPI_EINVAL, "only for KPI_METRIC_QUANTILE_SKETCH");
+    d.sketch_buckets = 0;
+    d.method = KPI_QUANTILE_LINEAR;
     d.kind = 42;
     expect_add_error(reg, &d, KPI_EINVAL, "unknown kind 42");
     d.kind = KPI_METRIC_TOTAL;
