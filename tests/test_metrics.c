@@ -981,6 +981,71 @@ static bool same_state(const kpi_metrics *a, const kpi_metrics *b)
     return same;
 }
 
+/* Counters only (no quantile store): threads split the agents, not the rows. */
+static void test_threads_by_agent_range(void **state)
+{
+    (void)state;
+    kpi_metric_registry *all, *reg;
+    assert_int_equal(kpi_metric_registry_new(&all, KPI_REGISTRY_BUILTINS), KPI_OK);
+    assert_int_equal(kpi_metric_registry_new(&reg, 0), KPI_OK);
+    for (size_t i = 0; i < kpi_metric_registry_count(all); i++)
+        if (kpi_metric_registry_def(all, i)->kind != KPI_METRIC_QUANTILE)
+            assert_int_equal(kpi_metric_registry_add(reg, kpi_metric_registry_def(all, i), NULL),
+                             KPI_OK);
+    rows r = {0};
+    uint64_t x = 5;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        push(&r, (uint32_t)(x % 1000), (unsigned)((x >> 20) % KPI_EVENT_BUILTIN_COUNT) |
+             ((x >> 40) % 5 == 0 ? KPI_EVENT_EXCUSED : 0), (int64_t)((x >> 24) % 100000) - 500,
+             T_2026_11_01_0030_BJ + (int64_t)((x >> 30) % 3) * 2700000000LL);
+    }
+    kpi_metrics *one;
+    assert_int_equal(kpi_metrics_new(&one, reg, NULL), KPI_OK);
+    add(one, &r);
+    for (unsigned threads = 2; threads <= 5; threads++) {
+        kpi_metrics *m;
+        assert_int_equal(kpi_metrics_new(&m, reg, NULL), KPI_OK);
+        /* half first (so some periods exist), then the rest on threads */
+        assert_int_equal(kpi_metrics_add_batch(m, r.a, r.e, r.v, r.t, 1000), KPI_OK);
+        assert_int_equal(kpi_metrics_add_batch_threads(m, r.a + 1000, r.e + 1000, r.v + 1000,
+                                                       r.t + 1000, r.n - 1000, threads), KPI_OK);
+        assert_true(same_state(m, one));
+        kpi_metrics_free(m);
+    }
+    /* a failure making the periods adds nothing */
+    assert_int_equal(kpi_set_allocator(fail_malloc, fail_realloc, plain_free, NULL), KPI_OK);
+    bool done = false;
+    for (long k = 0; !done && k < 1000; k++) {
+        kpi_metrics *m = NULL;
+        alloc_countdown = -1;
+        assert_int_equal(kpi_metrics_new(&m, reg, NULL), KPI_OK);
+        assert_int_equal(kpi_metrics_add_batch(m, r.a, r.e, r.v, r.t, 1), KPI_OK);
+        alloc_countdown = k;
+        kpi_status st = kpi_metrics_add_batch_threads(m, r.a + 1, r.e + 1, r.v + 1, r.t + 1,
+                                                      r.n - 1, 2);
+        alloc_countdown = -1;
+        done = st == KPI_OK;
+        if (!done) {
+            assert_int_equal(st, KPI_ENOMEM);
+            /* no row was added (the agent range may have grown): add them all again */
+            assert_true(kpi_error_offset(kpi_error_last()) <= 0);
+            assert_int_equal(kpi_metrics_add_batch(m, r.a + 1, r.e + 1, r.v + 1, r.t + 1, r.n - 1),
+                             KPI_OK);
+            assert_true(same_state(m, one));
+        } else {
+            assert_true(same_state(m, one));
+        }
+        kpi_metrics_free(m);
+    }
+    assert_true(done);
+    assert_int_equal(kpi_set_allocator(NULL, NULL, NULL, NULL), KPI_OK);
+    kpi_metrics_free(one);
+    kpi_metric_registry_free(reg);
+    kpi_metric_registry_free(all);
+    rows_free(&r);
+}
+
 static void test_allocation_failures(void **state)
 {
     (void)state;
@@ -1086,6 +1151,7 @@ int main(void)
         cmocka_unit_test(test_definition_errors),
         cmocka_unit_test(test_batch_errors),
         cmocka_unit_test(test_allocation_failures),
+        cmocka_unit_test(test_threads_by_agent_range),
     };
     return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
 }
