@@ -131,15 +131,10 @@ static kpi_status apply_ops(const kpi__schema *s, const kpi__op *op, const kpi__
 
 #define PREFETCH 16
 
-/*
- * Adds checked rows; *done = rows fully added (all of them on success).
- * @ranged: only agents lo <= a < lo + span are added; the others go to
- * @scratch, a cell nobody reads (a select, not a branch that mispredicts).
- */
+/* Adds checked rows; *done = rows fully added (all of them on success). */
 static inline kpi_status run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
                                   const int64_t *value, const int64_t *time, size_t n,
-                                  size_t *done, bool timed, bool ranged, uint32_t lo,
-                                  uint32_t span, uint64_t *scratch)
+                                  size_t *done, bool timed)
 {
     const kpi__schema *s = m->s;
     const size_t W = s->words, Q = s->stores, K = s->sketches;
@@ -157,15 +152,13 @@ static inline kpi_status run_rows(kpi_metrics *m, const uint32_t *agent, const u
         /* cells are random accesses into megabytes: fetch a later row's early */
         const size_t ahead = i + PREFETCH < n ? i + PREFETCH : i;
         const unsigned ea = event[ahead];
-        const uint32_t aa = agent[ahead];
-        /* never fetch another thread's cells for writing: the line would bounce */
-        const uint64_t *pa = !ranged || aa - lo < span ? cur.cells + (size_t)aa * W : scratch;
-        __builtin_prefetch(pa + desc[((ea & ~KPI_EVENT_EXCUSED) << 1) | (ea >> 15)].cnt, 1);
+        __builtin_prefetch(cur.cells + (size_t)agent[ahead] * W +
+                           desc[((ea & ~KPI_EVENT_EXCUSED) << 1) | (ea >> 15)].cnt, 1);
         const uint32_t a = agent[i];
         const unsigned e = event[i];
         const int64_t v = value[i];
         const kpi__evdesc *d = &desc[((e & ~KPI_EVENT_EXCUSED) << 1) | (e >> 15)];
-        uint64_t *c = !ranged || a - lo < span ? cur.cells + (size_t)a * W : scratch;
+        uint64_t *c = cur.cells + (size_t)a * W;
         if (KPI__UNLIKELY(d->op_begin != d->op_end)) {
             st = apply_ops(s, ops + d->op_begin, ops + d->op_end, c, cur.stores + (size_t)a * Q,
                            cur.sketches + (size_t)a * K, v);
@@ -185,8 +178,8 @@ static kpi_status run_batch(kpi_metrics *m, const uint32_t *agent, const uint16_
 {
     size_t done;
     kpi_status st = (time && m->period != KPI_PERIOD_ALL)
-                        ? run_rows(m, agent, event, value, time, n, &done, true, false, 0, 0, NULL)
-                        : run_rows(m, agent, event, value, NULL, n, &done, false, false, 0, 0, NULL);
+                        ? run_rows(m, agent, event, value, time, n, &done, true)
+                        : run_rows(m, agent, event, value, NULL, n, &done, false);
     if (st != KPI_OK)
         kpi__error_set_position(0, 0, (long long)done);
     return st;
@@ -251,113 +244,6 @@ static void *slice_run(void *arg)
     return NULL;
 }
 
-/* ---- threads by agent range: no merge, no shared cache lines ------------- */
-
-typedef struct {
-    kpi_metrics *m;
-    const uint32_t *agent;
-    const uint16_t *event;
-    const int64_t *value, *time;
-    size_t n;
-    uint32_t lo, span;
-    uint64_t *scratch;
-} range_job;
-
-static void *range_run(void *arg)
-{
-    range_job *j = arg;
-    size_t done;
-    /* every period exists and nothing here allocates: this cannot fail */
-    if (j->time && j->m->period != KPI_PERIOD_ALL)
-        run_rows(j->m, j->agent, j->event, j->value, j->time, j->n, &done, true, true, j->lo,
-                 j->span, j->scratch);
-    else
-        run_rows(j->m, j->agent, j->event, j->value, NULL, j->n, &done, false, true, j->lo,
-                 j->span, j->scratch);
-    return NULL;
-}
-
-/* Removes the period with @key (one this call made, still empty). */
-static void drop_period(kpi_metrics *m, int64_t key)
-{
-    size_t at;
-    if (kpi__metrics_period_at(m, key, false, &at) == KPI_OK)
-        kpi__metrics_period_remove(m, at);
-}
-
-/* Makes every period the rows need; on failure removes those it made. */
-static kpi_status make_periods(kpi_metrics *m, const int64_t *time, size_t n)
-{
-    int64_t *made = NULL;
-    size_t nmade = 0, capmade = 0;
-    kpi_status st = KPI_OK;
-    cursor cur = {NULL, NULL, NULL, 1, 0};
-    bool timed = time && m->period != KPI_PERIOD_ALL;
-    for (size_t i = 0; st == KPI_OK && i < (timed ? n : 1); i++) {
-        int64_t t = timed ? time[i] : 0;
-        if (timed && (uint64_t)t - cur.start < cur.span)
-            continue;
-        size_t had = m->nperiods;
-        if ((st = cursor_move(m, t, &cur)) != KPI_OK || m->nperiods == had)
-            continue;
-        int64_t key = m->period == KPI_PERIOD_ALL
-                          ? 0 : kpi__period_key(m->period, kpi__local_day(t, m->offset_min));
-        if (nmade == capmade) {
-            size_t cap = capmade ? 2 * capmade : 8;
-            int64_t *grown = kpi__reallocarray(made, cap, sizeof *grown);
-            if (!grown) {
-                drop_period(m, key);
-                st = KPI_ENOMEM;
-                break;
-            }
-            made = grown;
-            capmade = cap;
-        }
-        made[nmade++] = key;
-    }
-    if (st != KPI_OK)
-        for (size_t k = 0; k < nmade; k++)
-            drop_period(m, made[k]);
-    kpi__free(made);
-    return st;
-}
-
-static kpi_status add_by_range(kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
-                               const int64_t *value, const int64_t *time, size_t n,
-                               unsigned threads)
-{
-    kpi_status st = make_periods(m, time, n);
-    if (st != KPI_OK) {
-        kpi__error_set_position(0, 0, 0);
-        return st;
-    }
-    range_job job[64];
-    pthread_t tid[64];
-    bool started[64] = {false};
-    uint64_t *scratch = kpi__calloc((size_t)threads * m->s->words + 8, sizeof *scratch);
-    if (!scratch) {
-        kpi__error_set_position(0, 0, 0);
-        return KPI_ENOMEM;
-    }
-    size_t agents = m->agents;
-    for (unsigned t = 0; t < threads; t++) {
-        size_t lo = agents * t / threads, hi = agents * (t + 1) / threads;
-        job[t] = (range_job){m, agent, event, value, time, n, (uint32_t)lo, (uint32_t)(hi - lo),
-                             scratch + (size_t)t * m->s->words};
-    }
-    for (unsigned t = 1; t < threads; t++)
-        started[t] = pthread_create(&tid[t], NULL, range_run, &job[t]) == 0;
-    range_run(&job[0]);
-    for (unsigned t = 1; t < threads; t++) {
-        if (started[t])
-            pthread_join(tid[t], NULL);
-        else
-            range_run(&job[t]);
-    }
-    kpi__free(scratch);
-    return KPI_OK;
-}
-
 kpi_status kpi_metrics_add_batch_threads(kpi_metrics *m, const uint32_t *agent,
                                          const uint16_t *event, const int64_t *value,
                                          const int64_t *time_ms, size_t n, unsigned threads)
@@ -374,8 +260,6 @@ kpi_status kpi_metrics_add_batch_threads(kpi_metrics *m, const uint32_t *agent,
     st = check_batch(m, agent, event, n);
     if (st != KPI_OK || threads == 1)
         return st == KPI_OK ? run_batch(m, agent, event, value, time_ms, n) : st;
-    if (m->s->stores == 0 && m->s->sketches == 0 && m->agents >= 64 * threads)
-        return add_by_range(m, agent, event, value, time_ms, n, threads);
     slice sl[64];
     pthread_t tid[64];
     bool started[64] = {false};
@@ -397,14 +281,27 @@ kpi_status kpi_metrics_add_batch_threads(kpi_metrics *m, const uint32_t *agent,
         else
             slice_run(&sl[t]); /* no thread to be had: do it here */
     }
-    kpi__error_reset();
-    for (unsigned t = 0; st == KPI_OK && t < threads; t++)
-        if (sl[t].status != KPI_OK) {
-            st = kpi__fail(sl[t].status, "%s", sl[t].message);
-            kpi__error_set_position(0, 0, sl[t].offset);
-        }
-    for (unsigned t = 1; st == KPI_OK && t < threads; t++)
-        st = kpi__metrics_merge(m, sl[t].m);
+    /*
+     * The rows before the first failing slice's offset are all in once the
+     * slices up to it (its own prefix included) are merged, in order; a
+     * merge that fails leaves m as it was, so the offset is then its slice's
+     * first row.
+     */
+    if (st == KPI_OK)
+        kpi__error_reset(); /* the slices' own failures are told below */
+    else
+        kpi__error_set_position(0, 0, 0); /* no slice ran */
+    unsigned first_bad = threads;
+    for (unsigned t = 0; st == KPI_OK && t < threads && first_bad == threads; t++)
+        if (sl[t].status != KPI_OK)
+            first_bad = t;
+    for (unsigned t = 1; st == KPI_OK && t < threads && t <= first_bad; t++)
+        if ((st = kpi__metrics_merge(m, sl[t].m)) != KPI_OK)
+            kpi__error_set_position(0, 0, (long long)sl[t].first);
+    if (st == KPI_OK && first_bad < threads) {
+        st = kpi__fail(sl[first_bad].status, "%s", sl[first_bad].message);
+        kpi__error_set_position(0, 0, sl[first_bad].offset);
+    }
     for (unsigned t = 1; t < threads; t++)
         kpi_metrics_free(sl[t].m);
     return st;
