@@ -554,7 +554,7 @@ static kpi_status conclude(shared *sh, uint64_t *new_agents)
             st = kpi__fail(KPI_EINVAL, "the agent map changed during the ingest");
     }
     if (st == KPI_OK && total)
-        st = kpi__metrics_merge(sh->m, total);
+        st = kpi__metrics_absorb(sh->m, total);
     *new_agents = all.n;
     idset_free(&all);
     return st;
