@@ -50,18 +50,13 @@ def load(data, period, threads):
 
 def table(run):
     """(keys, labels, rows) of the ranked table; a cell is (text, is_number) or None."""
-    pay_labels = []
-    for agent in range(len(run)):
-        slip = run.payslip(agent)
-        for line in slip.lines if slip else ():
-            if line.label not in pay_labels:
-                pay_labels.append(line.label)
-    tiers = run.tier_names
+    tiers = run.plan.tiers              # [(id, label)], one column each, in plan order
+    pay = run.plan.pay_items            # [(id, label)], one column per pay component
     keys = ["rank", "agent", "name", "team", "score", "outcome"]
     labels = ["排名", "工号", "姓名", "组", "得分", "结果"]
-    keys += [f"tier{t + 1}" for t in range(len(tiers))] + [f"pay{i + 1}" for i in range(len(pay_labels))]
-    labels += tiers + pay_labels
-    if pay_labels:
+    keys += [f"tier_{t}" for t, _ in tiers] + [f"pay_{p}" for p, _ in pay]
+    labels += [label for _, label in tiers] + [label for _, label in pay]
+    if pay:
         keys.append("pay_total")
         labels.append("应发合计")
     rows = []
@@ -70,13 +65,13 @@ def table(run):
                  (r.team, False), (kpiscore.capi.kpi_dec_format(kpiscore.to_dec(r.score), 2,
                                                                 kpiscore.ROUND_HALF_UP), True),
                  (OUTCOMES[r.outcome], False)]
-        placed = run.tiers(r.agent)
-        cells += [(placed[t].label, False) if placed[t].tier is not None else None for t in tiers]
+        placed = list(run.tiers(r.agent).values())
+        cells += [(p.label, False) if p.tier is not None else None for p in placed]
         slip = run.payslip(r.agent)
-        for label in pay_labels:
+        for _, label in pay:
             amount = sum(line.amount for line in slip.lines if line.label == label) if slip else 0
             cells.append((kpiscore.format_money(amount), True))
-        if pay_labels:
+        if pay:
             cells.append((kpiscore.format_money(r.pay), True))
         rows.append(cells)
     return keys, labels, rows

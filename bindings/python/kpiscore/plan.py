@@ -242,6 +242,20 @@ class Plan(Owner):
                 for i in range(n))
         return self._inputs
 
+    @property
+    def tiers(self):
+        """[(id, label)] of the plan's tier classifications ("grade", "等级")."""
+        ptr = self._ptr
+        return [(_capi.kpi_plan_tier_id(ptr, i), _capi.kpi_plan_tier_label(ptr, i))
+                for i in range(_capi.kpi_plan_tier_count(ptr))]
+
+    @property
+    def pay_items(self):
+        """[(id, label)] of the plan's pay components, in pay-slip order."""
+        ptr = self._ptr
+        return [(_capi.kpi_plan_pay_id(ptr, i), _capi.kpi_plan_pay_label(ptr, i))
+                for i in range(_capi.kpi_plan_pay_count(ptr))]
+
     def lint(self):
         """What the plan leaves ambiguous, as a list of :class:`kpiscore.Finding`
         (paths from the plan's root, with line and column)."""

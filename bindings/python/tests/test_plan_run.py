@@ -64,7 +64,7 @@ def test_score_month_matches_the_cli(cli_csv):
     mine = _example("csv")
     assert _numbers(mine) == _numbers(cli_csv)
     assert len(_numbers(mine)) == 24
-    assert _numbers(mine)[0] == ("1", "A020", "92.05", "0.00")   # no "pay" section yet: pay 0
+    assert _numbers(mine)[0] == ("1", "A020", "92.05", "2843.26")
     assert mine == cli_csv  # the whole CSV, byte for byte
 
 
@@ -118,7 +118,8 @@ def test_run_rows_scorecards_and_explanations(sample_run, cli_csv):
         [(e["rank"], e["agent"], e["name"], e["team"]) for e in expected]
     assert [r.score for r in rows] == [Decimal(e["score"]) for e in expected]
     top = rows[0]
-    assert (top.id, top.outcome, top.score, top.rank, top.pay) == ("A020", "pass", Decimal("92.05"), 1, 0)
+    assert (top.id, top.outcome, top.score, top.rank, top.pay) == ("A020", "pass", Decimal("92.05"), 1, 284326)
+    assert [r.pay for r in rows] == [kpiscore.parse_money(e["pay_total"]) for e in expected]
     assert top.pct == Decimal("0.041666667")              # 1 / 24, 9 places
     assert all(isinstance(r.score, Decimal) for r in rows)
     assert [r.outcome for r in rows].count("fail") == 7   # 不合格: below the pass mark 70
@@ -131,8 +132,17 @@ def test_run_rows_scorecards_and_explanations(sample_run, cli_csv):
     assert "reaches the cap" in first.reason
     assert "A020 黄安琪 (二组) · 2026-09" in run.explain("A020")
     assert card.explain().startswith("- 指标完成率 [completion]: 30.00 / 30.00")
-    assert run.payslip("A020") is None                   # the sample plan has no "pay" section
-    assert run.tiers("A020") == {} and run.tier_names == []
+    slip = run.payslip("A020")                           # 岗位工资 + 个人提成 + 公共提成
+    assert [(ln.label, ln.amount) for ln in slip.lines] == [("岗位工资", 200000), ("个人提成", 74061),
+                                                            ("公共提成", 10265)]
+    assert slip.total == top.pay and "2% (rows[3], formula, half_up)" in slip.explain()
+    with pytest.raises(TypeError):
+        slip.add("奖金", 100)                            # the run's slip is read-only
+    tiers = run.tiers("A020")
+    assert run.tier_names == ["等级", "季度评优"] and run.plan.tiers == [("grade", "等级"), ("awards", "季度评优")]
+    assert (tiers["等级"].label, tiers["等级"].reason) == ("中级", "band")
+    assert (tiers["季度评优"].label, tiers["季度评优"].reason) == ("最佳客服", "quota")
+    assert [p for p, _ in run.plan.pay_items] == ["post_salary", "commission", "pool", "streak", "fines"]
     assert run.scorecard(top.agent).total == card.total  # by index too
     # history: an earlier period, and the cards handed out before are invalid now
     run.evaluate("2026-07")
@@ -167,7 +177,7 @@ def test_plan_properties_and_lint():
     assert plan.lint() == []
     sample = kpiscore.Plan.load(os.path.join(SAMPLE, "plan.json"))
     codes = {(f.code, f.path, f.line) for f in sample.lint()}
-    assert ("unused-input", "inputs.complaints", 17) in codes
+    assert ("tier-uncovered", "tiers[0].bands[0]", 166) in codes     # lint reaches the tiers section
     reg = plan.metric_registry
     assert reg.find("reply_rate") == reg.metric(reg.find("reply_rate")).index
     info = reg.metric(reg.find("conversion"))
