@@ -206,7 +206,7 @@ kpi_status kpi_run_add_agent(kpi_run *run, const char *id, const char *name, con
     uint32_t slot;
     if (!run->ids && kpi_agents_new(&run->ids) != KPI_OK)
         return KPI_ENOMEM;
-    TRY(kpi_agents_add(run->ids, id, "", "", &slot)); /* slot == nagents: indexes are dense, in order */
+    KPI__TRY(kpi_agents_add(run->ids, id, "", "", &slot)); /* slot == nagents: indexes are dense, in order */
     if (!kpi__grow((void **)&run->agents, &run->agents_cap, run->nagents, sizeof *run->agents))
         return KPI_ENOMEM;
     struct agent a = {kpi__strdup(id), kpi__strdup(name ? name : id), kpi__strdup(team ? team : ""),
