@@ -261,7 +261,23 @@ def leg_binding(directory, cols, ids, out):
     run.set_metrics(m, agents)
     run.evaluate()
     t3 = time.perf_counter()
-    raise NotImplementedError("rows of the binding's run")  # written when kpiscore.Run lands
+    outcome = {"pass": 0, "fail": 1, "not_assessed": 2}
+    dec = kpiscore.to_dec
+    r = {k: [None] * len(ids) for k in ("score", "outcome", "rank", "pct", "tier", "commission", "bonus",
+                                       "total", "p90")}
+    tier_name = run.tier_names[0]
+    for row in run.rows:
+        a = row.agent
+        r["score"][a], r["outcome"][a] = dec(row.score), outcome[row.outcome]
+        r["rank"][a] = dec(row.rank) if row.rank is not None else 0
+        r["pct"][a] = dec(row.pct) if row.pct is not None else 0
+        t = run.tiers(a)[tier_name]
+        r["tier"][a] = t.label if t.tier is not None else ""
+        r["commission"][a], r["bonus"][a] = (line.amount for line in run.payslip(a).lines)
+        r["total"][a] = row.pay
+        p90 = m.value(a, 0, "response_time_p90")
+        r["p90"][a] = -1 if p90 is None else dec(p90)
+    write_rows(out, ids, r)
     return {"ingest": t1 - t0, "p90": t2 - t1, "evaluate": t3 - t2, "total": t3 - t0}
 
 
