@@ -164,6 +164,10 @@ static kpi_status get_varint(reader *r, uint64_t *out)
             return corrupt_at(KPI_ECORRUPT, start, "a number does not fit 64 bits");
         v |= (uint64_t)(b & 0x7f) << shift;
         if (!(b & 0x80)) {
+            /* one value, one encoding: a state that loads saves back to the same bytes
+             * (found by fuzz_state) */
+            if (b == 0 && shift > 0)
+                return corrupt_at(KPI_ECORRUPT, start, "a number is not in its shortest form");
             *out = v;
             return KPI_OK;
         }
