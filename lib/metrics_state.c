@@ -10,13 +10,13 @@
  */
 #include <string.h>
 
+#include "limits_internal.h"
 #include "metrics_internal.h"
 
 #define MAGIC "KPIMSTAT"
 #define VERSION 1
 #define HEADER 48
 #define TRAILER 8
-#define DEFAULT_MAX ((size_t)1 << 30)
 
 /* ---- writing -------------------------------------------------------------- */
 
@@ -313,9 +313,12 @@ kpi_status kpi_metrics_load(kpi_metrics **out, const kpi_metric_registry *reg, c
     kpi__error_reset();
     if (!out || !reg || (!buf && size))
         return kpi__fail(KPI_EINVAL, "kpi_metrics_load: out, reg and buf must not be NULL");
-    if (size > (max_bytes ? max_bytes : DEFAULT_MAX)) {
-        kpi__fail(KPI_ELIMIT, "metrics state of %zu bytes exceeds the limit of %zu", size,
-                  max_bytes ? max_bytes : DEFAULT_MAX);
+    if (!max_bytes)
+        max_bytes = kpi__limits()->state_bytes;
+    if (size > max_bytes) {
+        kpi__fail(KPI_ELIMIT, "metrics state of %zu bytes exceeds the limit of %zu (state_bytes)", size,
+                  max_bytes);
+        kpi__error_set_position(0, 0, (long long)max_bytes);
         return KPI_ELIMIT;
     }
     const uint8_t *p = buf;

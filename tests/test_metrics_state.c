@@ -355,7 +355,7 @@ static void test_corrupt_states(void **state)
         check_load(reg, b, len, 0, &x);
     }
     /* the size limit */
-    expect lim = {"limit", KPI_ELIMIT, -1, "exceeds the limit"};
+    expect lim = {"limit", KPI_ELIMIT, (long long)n - 1, "exceeds the limit"};
     kpi_error_clear();
     check_load(reg, good, n, n - 1, &lim);
     kpi_metrics *out;
