@@ -259,8 +259,14 @@ static kpi_status resolve_columns(ctx *c, const kpi_csv_batch *b)
         *at[k] = SIZE_MAX;
         for (size_t i = 0; i < b->fields; i++)
             if (b->name_len[i] == strlen(want[k]) && memcmp(b->names[i], want[k], b->name_len[i]) == 0) {
+                if (*at[k] != SIZE_MAX) { /* which one would count? (tests/bad/csv) */
+                    kpi__fail(KPI_EDUPLICATE, "the events CSV names column '%s' twice (columns %zu "
+                              "and %zu); rename or drop one", want[k], *at[k] + 1, i + 1);
+                    kpi__error_set_position(1, 0, -1);
+                    kpi__error_set_source(b->source);
+                    return KPI_EDUPLICATE;
+                }
                 *at[k] = i;
-                break;
             }
         bool optional = k == 4 || (k == 1 && c->sh->m->period == KPI_PERIOD_ALL);
         if (*at[k] == SIZE_MAX && !optional) {

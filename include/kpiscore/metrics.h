@@ -657,7 +657,8 @@ typedef struct kpi_metrics_csv_result {
  * source, line, column and byte offset of the offending field: KPI_EPARSE
  * (malformed CSV, a bad number or time), KPI_ENOTFOUND (an agent not in
  * the map; an event kind the registry lacks, the message listing the known
- * ones), KPI_EINPUT (a missing column), KPI_ELIMIT (max_agents, CSV
+ * ones), KPI_EINPUT (a missing column), KPI_EDUPLICATE (a needed column
+ * named twice), KPI_ELIMIT (max_agents, CSV
  * limits), KPI_EOVERFLOW, KPI_ENOMEM; KPI_EINVAL for bad arguments.
  *
  * @param m       the accumulator (single writer)
