@@ -552,7 +552,10 @@ static kpi_status conclude(shared *sh, uint64_t *new_agents)
             total = c->acc;
     }
     kpi__free(map);
-    /* the map first (an agent without rows does no harm), then the rows */
+    /* the map first, then the rows; if either fails the map is put back, so a
+     * failed ingest leaves both as they were (found by test_alloc_failure) */
+    size_t keep[3] = {kpi_agents_count(sh->agents, KPI_LEVEL_AGENT), kpi_agents_count(sh->agents, KPI_LEVEL_TEAM),
+                      kpi_agents_count(sh->agents, KPI_LEVEL_CENTRE)};
     for (size_t j = 0; st == KPI_OK && j < all.n; j++) {
         uint32_t idx;
         st = kpi_agents_add(sh->agents, all.ids[j], NULL, NULL, &idx);
@@ -561,6 +564,8 @@ static kpi_status conclude(shared *sh, uint64_t *new_agents)
     }
     if (st == KPI_OK && total)
         st = kpi__metrics_merge(sh->m, total);
+    if (st != KPI_OK)
+        kpi__agents_truncate(sh->agents, keep);
     *new_agents = all.n;
     idset_free(&all);
     return st;
