@@ -164,6 +164,9 @@ static void set_error_classes(PyObject *classes)
 KPI_PY_OUT(int64_t, PyLong_FromLongLong)
 KPI_PY_OUT(int32_t, PyLong_FromLong)
 KPI_PY_OUT(size_t, PyLong_FromSize_t)
+KPI_PY_OUT(uint32_t, PyLong_FromUnsignedLong)
+KPI_PY_OUT(uint16_t, PyLong_FromLong)
+KPI_PY_OUT(double, PyFloat_FromDouble)
 
 /* text in: str (or bytes) with its length, so Chinese text and embedded
  * positions are exact */
@@ -344,6 +347,9 @@ static void kpi_java_throw(JNIEnv *jenv, kpi_status status)
 KPI_JAVA_OUT(int64_t, jlongArray, jlong, long[], SetLongArrayRegion)
 KPI_JAVA_OUT(int32_t, jintArray, jint, int[], SetIntArrayRegion)
 KPI_JAVA_OUT(size_t, jlongArray, jlong, long[], SetLongArrayRegion)
+KPI_JAVA_OUT(uint32_t, jlongArray, jlong, long[], SetLongArrayRegion)
+KPI_JAVA_OUT(uint16_t, jintArray, jint, int[], SetIntArrayRegion)
+KPI_JAVA_OUT(double, jdoubleArray, jdouble, double[], SetDoubleArrayRegion)
 
 /* text in: a Java String (UTF-8 as the JVM gives it) with its length */
 %typemap(jni) (const char *text, size_t len) "jstring"
@@ -403,6 +409,9 @@ static char *kpi_java_format_dec(kpi_dec value, int places, kpi_round mode)
 %typemap(jstype) const T * "long"
 %typemap(javain) const T * "$javainput"
 %typemap(in) const T * { $1 = ($1_ltype)(intptr_t)$input; }
+/* a returned handle (borrowed: kpi_plan_rubric, kpi_run_scorecard) is a long too */
+%typemap(out) T *, const T * { $result = (jlong)(intptr_t)$1; }
+%typemap(javaout) T *, const T * { return $jnicall; }
 %enddef
 
 /*
@@ -486,6 +495,7 @@ static char *kpi_java_format_dec(kpi_dec value, int places, kpi_round mode)
 
 /* Every typed array the library takes. */
 KPI_BUFFER(int64_t, "int64", "ql", jlongArray, long[], jlong, GetLongArrayElements, ReleaseLongArrayElements)
+KPI_BUFFER(uint16_t, "uint16", "H", jshortArray, short[], jshort, GetShortArrayElements, ReleaseShortArrayElements)
 KPI_BUFFER(int32_t, "int32", "i", jintArray, int[], jint, GetIntArrayElements, ReleaseIntArrayElements)
 KPI_BUFFER(uint32_t, "uint32", "I", jintArray, int[], jint, GetIntArrayElements, ReleaseIntArrayElements)
 KPI_BUFFER(uint8_t, "uint8 or bool", "B?", jbyteArray, byte[], jbyte, GetByteArrayElements, ReleaseByteArrayElements)
@@ -575,6 +585,115 @@ KPI_STRUCT(kpi_tier_row, KPI_TIER_ROW_INIT)
 %include "kpiscore/pay.h"
 %include "kpiscore/rank.h"
 %include "kpiscore/tiers.h"
+
+/* ---- plans, rubrics, metrics, sketches, the run ------------------------ */
+
+KPI_HANDLE(kpi_plan)
+KPI_HANDLE(kpi_rubric)
+KPI_HANDLE(kpi_inputs)
+KPI_HANDLE(kpi_scorecard)
+KPI_HANDLE(kpi_metric_registry)
+KPI_HANDLE(kpi_agents)
+KPI_HANDLE(kpi_metrics)
+KPI_HANDLE(kpi_metrics_csv)
+KPI_HANDLE(kpi_sketch)
+KPI_HANDLE(kpi_run)
+
+KPI_STRUCT(kpi_plan_options, KPI_PLAN_OPTIONS_INIT)
+KPI_STRUCT(kpi_score_line, KPI_SCORE_LINE_INIT)
+KPI_STRUCT(kpi_metric_term, KPI_METRIC_TERM_INIT)
+KPI_STRUCT(kpi_metric_def, KPI_METRIC_DEF_INIT)
+KPI_STRUCT(kpi_metrics_options, KPI_METRICS_OPTIONS_INIT)
+KPI_STRUCT(kpi_metric_raw, KPI_METRIC_RAW_INIT)
+KPI_STRUCT(kpi_metrics_csv_result, KPI_METRICS_CSV_RESULT_INIT)
+KPI_STRUCT(kpi_sketch_options, KPI_SKETCH_OPTIONS_INIT)
+KPI_STRUCT(kpi_sketch_stats, KPI_SKETCH_STATS_INIT)
+KPI_STRUCT(kpi_run_row, KPI_RUN_ROW_INIT)
+
+/* strings in result rows and definitions are borrowed from their owner */
+%immutable kpi_score_line::id;
+%immutable kpi_score_line::label;
+%immutable kpi_score_line::category;
+%immutable kpi_score_line::value;
+%immutable kpi_score_line::row;
+%immutable kpi_score_line::reason;
+%immutable kpi_run_row::id;
+%immutable kpi_run_row::name;
+%immutable kpi_run_row::team;
+%immutable kpi_run_row::centre;
+%immutable kpi_metric_def::id;
+%immutable kpi_metric_def::name;
+/* terms travel with a definition only in C (registries come from plans here) */
+%ignore kpi_metric_def::num;
+%ignore kpi_metric_def::den;
+/* the CSV options hold a C callback: the adapters take their fields instead */
+%ignore kpi_metrics_csv_options;
+%ignore kpi_metrics_progress_fn;
+
+/* Rubrics come from plans in the bindings; the builder (C structs of
+ * borrowed strings, row-by-row calls) stays a C API for now. */
+%ignore kpi_rubric_builder_new;
+%ignore kpi_rubric_builder_free;
+%ignore kpi_rubric_builder_input;
+%ignore kpi_rubric_builder_category;
+%ignore kpi_rubric_builder_item;
+%ignore kpi_rubric_builder_band;
+%ignore kpi_rubric_builder_grade;
+%ignore kpi_rubric_builder_event;
+%ignore kpi_rubric_builder_part;
+%ignore kpi_rubric_builder_adjustment;
+%ignore kpi_rubric_builder_gate;
+%ignore kpi_rubric_builder_eligibility;
+%ignore kpi_rubric_build;
+%ignore kpi_rubric_options;
+%ignore kpi_rubric_item;
+%ignore kpi_rubric_adjustment;
+
+/* Raw calls replaced by kpi_bind_* adapters below. */
+%ignore kpi_rubric_input;
+%ignore kpi_scorecard_explain;
+%ignore kpi_metrics_add_batch;
+%ignore kpi_metrics_add_batch_threads;
+%ignore kpi_metrics_save;
+%ignore kpi_metrics_load;
+%ignore kpi_metrics_quantiles;
+%ignore kpi_metrics_period_label;
+%ignore kpi_metrics_ingest_csv;
+%ignore kpi_metrics_csv_new;
+%ignore kpi_metrics_csv_feed;
+%ignore kpi_sketch_add_n;
+%ignore kpi_sketch_serialize;
+%ignore kpi_sketch_deserialize;
+%ignore kpi_run_explain;
+
+/* out-parameters with their own names become return values too */
+%apply int32_t *out { kpi_round *mode, int *places, int *passed }
+%apply uint32_t *out { uint32_t *index, uint32_t *parent }
+%apply uint16_t *out { uint16_t *code }
+%apply size_t *out { size_t *index, size_t *bytes }
+%apply int64_t *out { int64_t *start_ms, int64_t *end_ms }
+%apply (const int64_t *IN, size_t IN_N) { (const kpi_dec *values, size_t n) }
+
+#ifdef SWIGJAVA
+/* C expressions javac cannot read */
+%javaconstvalue("Long.MIN_VALUE") KPI_DEC_UNSET;
+%javaconstvalue("Long.MAX_VALUE") KPI_DEC_NO_CAP;
+%javaconstvalue(0x8000) KPI_EVENT_EXCUSED;
+%javaconstvalue(1) KPI_REGISTRY_BUILTINS;
+%javaconstvalue(1) KPI_TERM_NEGATE;
+%javaconstvalue(2) KPI_TERM_EXCLUDE_EXCUSED;
+%javaconstvalue(1) KPI_METRIC_COMPLEMENT;
+%javaconstvalue(2) KPI_METRIC_POPULATION;
+%javaconstvalue(1) KPI_METRICS_CSV_ADD_AGENTS;
+%javaconstvalue(2) KPI_METRICS_CSV_SKIP_UNKNOWN_EVENTS;
+%javaconstvalue(4) KPI_METRICS_CSV_MONEY_YUAN;
+#endif
+
+%include "kpiscore/sketch.h"
+%include "kpiscore/metrics.h"
+%include "kpiscore/rubric.h"
+%include "kpiscore/plan.h"
+%include "kpiscore/run.h"
 
 
 /* ======================================================================
@@ -921,6 +1040,175 @@ kpi_status kpi_bind_streaks(int64_t *run, size_t n_run, uint8_t *flag, size_t n_
                              "are needed", n_cond, n_agents, n_periods);
     return kpi_streaks(run, flag, cond, n_agents, n_periods, length, fire);
 }
+%}
+
+/* ---- plans, metrics, sketches, the run: adapters ----------------------- */
+
+%apply (const uint32_t *IN, size_t IN_N) { (const uint32_t *agent, size_t n_agent) }
+%apply (const uint16_t *IN, size_t IN_N) { (const uint16_t *event, size_t n_event) }
+%apply (const int64_t *IN, size_t IN_N) {
+    (const int64_t *value, size_t n_value), (const int64_t *time_ms, size_t n_time_ms)
+}
+%apply (const double *IN, size_t IN_N) { (const double *samples, size_t n_samples) }
+%apply (const uint8_t *IN, size_t IN_N) { (const uint8_t *bytes, size_t n_bytes) }
+%apply (uint8_t *OUT, size_t OUT_N) { (uint8_t *bytes_out, size_t n_bytes_out) }
+
+%ignore kpi_bind_csv_options;
+%newobject kpi_bind_metrics_period_label;
+%newobject kpi_bind_scorecard_explain;
+%newobject kpi_bind_run_explain;
+
+%{
+/* The addresses the last zero-copy batch call handed to the library, for
+ * the tests that prove no copy is made (per thread). */
+static _Thread_local unsigned long long kpi_bind_seen[4];
+%}
+
+%inline %{
+/** Address the last kpi_bind_metrics_add_batch() (i: 0 agent, 1 event,
+ *  2 value, 3 time_ms) or kpi_bind_sketch_add_n() (i: 0) passed to C. */
+unsigned long long kpi_bind_seen_address(int i) { return i >= 0 && i < 4 ? kpi_bind_seen[i] : 0; }
+
+/* ---- rubric / plan ------------------------------------------------------ */
+
+/** Name of declared input @p i of @p rubric, or NULL out of range. */
+const char *kpi_bind_rubric_input_name(const kpi_rubric *rubric, size_t i)
+{
+    const char *name = NULL;
+    return kpi_rubric_input(rubric, i, &name, NULL, NULL) == KPI_OK ? name : NULL;
+}
+
+/** Label of declared input @p i, or NULL out of range. */
+const char *kpi_bind_rubric_input_label(const kpi_rubric *rubric, size_t i)
+{
+    const char *label = NULL;
+    return kpi_rubric_input(rubric, i, NULL, NULL, &label) == KPI_OK ? label : NULL;
+}
+
+/** Kind (KPI_INPUT_*) of declared input @p i, or -1 out of range. */
+int32_t kpi_bind_rubric_input_kind(const kpi_rubric *rubric, size_t i)
+{
+    kpi_input_kind kind = -1;
+    return kpi_rubric_input(rubric, i, NULL, &kind, NULL) == KPI_OK ? kind : -1;
+}
+
+char *kpi_bind_scorecard_explain(const kpi_scorecard *card) { KPI_BIND_TEXT(kpi_scorecard_explain(card, buf, size)); }
+
+/* ---- metrics ------------------------------------------------------------ */
+
+/** kpi_metrics_add_batch() (threads 1) or kpi_metrics_add_batch_threads()
+ *  over columns of one length; time_ms may be absent. */
+kpi_status kpi_bind_metrics_add_batch(kpi_metrics *m, const uint32_t *agent, size_t n_agent,
+                                      const uint16_t *event, size_t n_event, const int64_t *value,
+                                      size_t n_value, const int64_t *time_ms, size_t n_time_ms,
+                                      unsigned threads)
+{
+    KPI_BIND_LEN(event, n_event, n_agent, 0);
+    KPI_BIND_LEN(value, n_value, n_agent, 0);
+    KPI_BIND_LEN(time_ms, n_time_ms, n_agent, 1);
+    kpi_bind_seen[0] = (unsigned long long)(uintptr_t)agent;
+    kpi_bind_seen[1] = (unsigned long long)(uintptr_t)event;
+    kpi_bind_seen[2] = (unsigned long long)(uintptr_t)value;
+    kpi_bind_seen[3] = (unsigned long long)(uintptr_t)time_ms;
+    if (threads == 1)
+        return kpi_metrics_add_batch(m, agent, event, value, time_ms, n_agent);
+    return kpi_metrics_add_batch_threads(m, agent, event, value, time_ms, n_agent, threads);
+}
+
+/** Size of kpi_metrics_save()'s state in bytes. */
+kpi_status kpi_bind_metrics_save_size(const kpi_metrics *m, size_t *out)
+{
+    return kpi_metrics_save(m, NULL, 0, out);
+}
+
+/** kpi_metrics_save() into a writable byte buffer; *out is the size written. */
+kpi_status kpi_bind_metrics_save(const kpi_metrics *m, uint8_t *bytes_out, size_t n_bytes_out, size_t *out)
+{
+    return kpi_metrics_save(m, bytes_out, n_bytes_out, out);
+}
+
+/** kpi_metrics_load() from a byte buffer (read in place). */
+kpi_status kpi_bind_metrics_load(kpi_metrics **out, const kpi_metric_registry *reg, const uint8_t *bytes,
+                                 size_t n_bytes, size_t max_bytes)
+{
+    return kpi_metrics_load(out, reg, bytes, n_bytes, max_bytes);
+}
+
+char *kpi_bind_metrics_period_label(const kpi_metrics *m, size_t i)
+{
+    KPI_BIND_TEXT(kpi_metrics_period_label(m, i, buf, size));
+}
+
+static kpi_status kpi_bind_csv_options(kpi_metrics_csv_options *o, const char *source, uint32_t flags,
+                                       unsigned threads, int delimiter)
+{
+    kpi_metrics_csv_options init = KPI_METRICS_CSV_OPTIONS_INIT;
+    if (delimiter < 0 || delimiter > 127)
+        return kpi_bind_fail(KPI_BIND_EARG, "delimiter must be one ASCII character");
+    *o = init;
+    o->source = source;
+    o->flags = flags;
+    o->threads = threads;
+    if (delimiter)
+        o->delimiter = (char)delimiter;
+    return KPI_OK;
+}
+
+/** kpi_metrics_ingest_csv() over a byte buffer (read in place); delimiter 0 is ','. */
+kpi_status kpi_bind_metrics_ingest_csv(kpi_metrics *m, kpi_agents *agents, const uint8_t *bytes, size_t n_bytes,
+                                       const char *source, uint32_t flags, unsigned threads, int delimiter,
+                                       kpi_metrics_csv_result *result)
+{
+    kpi_metrics_csv_options o;
+    kpi_status st = kpi_bind_csv_options(&o, source, flags, threads, delimiter);
+    return st != KPI_OK ? st : kpi_metrics_ingest_csv(m, agents, bytes, n_bytes, &o, result);
+}
+
+/** kpi_metrics_csv_new() with the options as arguments. */
+kpi_status kpi_bind_metrics_csv_new(kpi_metrics_csv **out, kpi_metrics *m, kpi_agents *agents,
+                                    const char *source, uint32_t flags, int delimiter)
+{
+    kpi_metrics_csv_options o;
+    kpi_status st = kpi_bind_csv_options(&o, source, flags, 1, delimiter);
+    return st != KPI_OK ? st : kpi_metrics_csv_new(out, m, agents, &o);
+}
+
+/** kpi_metrics_csv_feed() from a byte buffer. */
+kpi_status kpi_bind_metrics_csv_feed(kpi_metrics_csv *csv, const uint8_t *bytes, size_t n_bytes)
+{
+    return kpi_metrics_csv_feed(csv, bytes, n_bytes);
+}
+
+/* ---- sketch ------------------------------------------------------------- */
+
+/** kpi_sketch_add_n() over a float64 buffer (read in place). */
+kpi_status kpi_bind_sketch_add_n(kpi_sketch *sketch, const double *samples, size_t n_samples)
+{
+    kpi_bind_seen[0] = (unsigned long long)(uintptr_t)samples;
+    return kpi_sketch_add_n(sketch, samples, n_samples);
+}
+
+/** Size of kpi_sketch_serialize()'s output in bytes. */
+kpi_status kpi_bind_sketch_size(const kpi_sketch *sketch, size_t *out)
+{
+    return kpi_sketch_serialize(sketch, NULL, 0, out);
+}
+
+/** kpi_sketch_serialize() into a writable byte buffer; *out is the size written. */
+kpi_status kpi_bind_sketch_serialize(const kpi_sketch *sketch, uint8_t *bytes_out, size_t n_bytes_out, size_t *out)
+{
+    return kpi_sketch_serialize(sketch, bytes_out, n_bytes_out, out);
+}
+
+/** kpi_sketch_deserialize() from a byte buffer. */
+kpi_status kpi_bind_sketch_deserialize(kpi_sketch **out, const uint8_t *bytes, size_t n_bytes)
+{
+    return kpi_sketch_deserialize(out, bytes, n_bytes);
+}
+
+/* ---- the run ------------------------------------------------------------ */
+
+char *kpi_bind_run_explain(const kpi_run *run, size_t agent) { KPI_BIND_TEXT(kpi_run_explain(run, agent, buf, size)); }
 %}
 
 #ifdef SWIGPYTHON

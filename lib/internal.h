@@ -20,6 +20,14 @@
 #define KPI__UNLIKELY(x) (x)
 #endif
 
+/* Returns the status of @x from the calling function unless it is KPI_OK. */
+#define KPI__TRY(x)                   \
+    do {                              \
+        kpi_status kpi_try_st_ = (x); \
+        if (kpi_try_st_ != KPI_OK)    \
+            return kpi_try_st_;       \
+    } while (0)
+
 /* 128-bit intermediates keep products of two int64 exact. */
 __extension__ typedef __int128 kpi__i128;
 __extension__ typedef unsigned __int128 kpi__u128;

@@ -64,6 +64,10 @@ static void period_free(const kpi_metrics *m, kpi__mperiod *p)
     if (p->stores)
         for (size_t i = 0; i < p->cap_agents * m->s->stores; i++)
             kpi__qs_free(&p->stores[i]);
+    if (p->sketches)
+        for (size_t i = 0; i < p->cap_agents * m->s->sketches; i++)
+            kpi__sks_free(&p->sketches[i]);
+    kpi__free(p->sketches);
     kpi__free(p->stores);
     kpi__free(p->cells);
 }
@@ -117,6 +121,14 @@ static bool period_grow(const kpi_metrics *m, kpi__mperiod *p, size_t old, size_
             return false;
         p->stores = st;
         memset(st + old * Q, 0, (cap - old) * Q * sizeof *st);
+    }
+    size_t K = m->s->sketches;
+    if (K) {
+        kpi__skstore *sk = kpi__reallocarray(p->sketches, cap, K * sizeof *sk);
+        if (!sk)
+            return false;
+        p->sketches = sk;
+        memset(sk + old * K, 0, (cap - old) * K * sizeof *sk);
     }
     return true;
 }
@@ -240,6 +252,9 @@ bool kpi__cell_empty(const kpi_metrics *m, const kpi__mperiod *p, size_t agent)
     for (size_t q = 0; q < Q; q++)
         if (!kpi__qs_empty(&p->stores[agent * Q + q]))
             return false;
+    for (size_t k = 0; k < m->s->sketches; k++)
+        if (!kpi__sks_empty(&p->sketches[agent * m->s->sketches + k]))
+            return false;
     return true;
 }
 
@@ -258,6 +273,16 @@ kpi_status kpi_metrics_compact(kpi_metrics *m)
             s->pend = NULL;
             s->cappend = 0;
         }
+    for (size_t i = 0; i < m->nperiods; i++)
+        for (size_t j = 0; j < m->agents * m->s->sketches; j++) {
+            kpi__skstore *s = &m->periods[i].sketches[j];
+            kpi_status st = kpi__sks_flush(s, &m->s->skopts[j % m->s->sketches]);
+            if (st != KPI_OK)
+                return st;
+            kpi__free(s->pend);
+            s->pend = NULL;
+            s->cappend = 0;
+        }
     return KPI_OK;
 }
 
@@ -271,6 +296,8 @@ size_t kpi_metrics_memory(const kpi_metrics *m)
         total += p->cap_agents * m->s->words * sizeof(uint64_t);
         for (size_t j = 0; j < p->cap_agents * m->s->stores; j++)
             total += kpi__qs_bytes(&p->stores[j]);
+        for (size_t j = 0; j < p->cap_agents * m->s->sketches; j++)
+            total += kpi__sks_bytes(&p->sketches[j]);
     }
     return total;
 }
@@ -331,24 +358,28 @@ void kpi__cell_words_add(const kpi__schema *s, uint64_t *dst, const uint64_t *sr
 
 kpi_status kpi__metrics_relabel(kpi_metrics *m, const uint32_t *map, size_t agents)
 {
-    const size_t W = m->s->words, Q = m->s->stores;
+    const size_t W = m->s->words, Q = m->s->stores, K = m->s->sketches;
     const size_t cap = agents > m->agents_cap ? agents : m->agents_cap;
     const size_t np = m->nperiods;
     uint64_t **cells = kpi__calloc(np ? np : 1, sizeof *cells);
     kpi__qstore **stores = kpi__calloc(np ? np : 1, sizeof *stores);
-    bool ok = cells && stores;
+    kpi__skstore **sketches = kpi__calloc(np ? np : 1, sizeof *sketches);
+    bool ok = cells && stores && sketches;
     for (size_t i = 0; ok && i < np; i++) {
         cells[i] = kpi__calloc(cap * W > 0 ? cap * W : 1, sizeof **cells);
         stores[i] = Q ? kpi__calloc(cap * Q, sizeof **stores) : NULL;
-        ok = cells[i] && (!Q || stores[i]);
+        sketches[i] = K ? kpi__calloc(cap * K, sizeof **sketches) : NULL;
+        ok = cells[i] && (!Q || stores[i]) && (!K || sketches[i]);
     }
     if (!ok) {
-        for (size_t i = 0; cells && stores && i < np; i++) {
+        for (size_t i = 0; cells && stores && sketches && i < np; i++) {
             kpi__free(cells[i]);
             kpi__free(stores[i]);
+            kpi__free(sketches[i]);
         }
         kpi__free(cells);
         kpi__free(stores);
+        kpi__free(sketches);
         return KPI_ENOMEM;
     }
     for (size_t i = 0; i < np; i++) {
@@ -357,15 +388,21 @@ kpi_status kpi__metrics_relabel(kpi_metrics *m, const uint32_t *map, size_t agen
             memcpy(cells[i] + (size_t)map[a] * W, p->cells + a * W, W * sizeof *cells[i]);
             if (Q) /* the stores move: their buffers change owner */
                 memcpy(stores[i] + (size_t)map[a] * Q, p->stores + a * Q, Q * sizeof *stores[i]);
+            if (K)
+                memcpy(sketches[i] + (size_t)map[a] * K, p->sketches + a * K,
+                       K * sizeof *sketches[i]);
         }
         kpi__free(p->cells);
         kpi__free(p->stores);
+        kpi__free(p->sketches);
         p->cells = cells[i];
         p->stores = stores[i];
+        p->sketches = sketches[i];
         p->cap_agents = cap;
     }
     kpi__free(cells);
     kpi__free(stores);
+    kpi__free(sketches);
     m->agents_cap = cap;
     m->agents = agents;
     return KPI_OK;

@@ -563,7 +563,7 @@ static kpi_status conclude(shared *sh, uint64_t *new_agents)
             st = kpi__fail(KPI_EINVAL, "the agent map changed during the ingest");
     }
     if (st == KPI_OK && total)
-        st = kpi__metrics_merge(sh->m, total);
+        st = kpi__metrics_absorb(sh->m, total);
     if (st != KPI_OK)
         kpi__agents_truncate(sh->agents, keep);
     *new_agents = all.n;

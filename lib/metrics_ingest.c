@@ -50,6 +50,7 @@ static kpi_status check_batch(kpi_metrics *m, const uint32_t *agent, const uint1
 typedef struct {
     uint64_t *cells;
     kpi__qstore *stores;
+    kpi__skstore *sketches;
     uint64_t start, span; /* the period holds t when (uint64)t - start < span */
 } cursor;
 
@@ -65,6 +66,7 @@ static kpi_status cursor_move(kpi_metrics *m, int64_t t, cursor *cur)
     const kpi__mperiod *p = &m->periods[at];
     cur->cells = p->cells;
     cur->stores = p->stores;
+    cur->sketches = p->sketches;
     cur->start = (uint64_t)p->start_ms;
     cur->span = (uint64_t)p->end_ms - (uint64_t)p->start_ms;
     if (m->period == KPI_PERIOD_ALL)
@@ -74,18 +76,25 @@ static kpi_status cursor_move(kpi_metrics *m, int64_t t, cursor *cur)
 
 /* The extra ops of one record; on failure nothing of the record stays. */
 static kpi_status apply_ops(const kpi__schema *s, const kpi__op *op, const kpi__op *end,
-                            uint64_t *c, kpi__qstore *stores, int64_t v)
+                            uint64_t *c, kpi__qstore *stores, kpi__skstore *sketches, int64_t v)
 {
     for (const kpi__op *o = op; o < end; o++) {
         bool pass = v >= o->lo && v <= o->hi;
         switch (o->op) {
         case KPI__OP_Q:
+        case KPI__OP_SK:
             if (pass) {
-                kpi_status st = kpi__qs_append(&stores[o->off], v);
+                kpi_status st = o->op == KPI__OP_Q
+                                    ? kpi__qs_append(&stores[o->off], v)
+                                    : kpi__sks_append(&sketches[o->off], v, &s->skopts[o->off]);
                 if (st != KPI_OK) {
                     for (const kpi__op *u = op; u < o; u++) /* the earlier appends */
-                        if (v >= u->lo && v <= u->hi)
-                            stores[u->off].npend--;
+                        if (v >= u->lo && v <= u->hi) {
+                            if (u->op == KPI__OP_Q)
+                                stores[u->off].npend--;
+                            else
+                                sketches[u->off].npend--;
+                        }
                     return st;
                 }
             }
@@ -117,7 +126,6 @@ static kpi_status apply_ops(const kpi__schema *s, const kpi__op *op, const kpi__
         }
         }
     }
-    (void)s;
     return KPI_OK;
 }
 
@@ -129,10 +137,10 @@ static inline kpi_status run_rows(kpi_metrics *m, const uint32_t *agent, const u
                                   size_t *done, bool timed)
 {
     const kpi__schema *s = m->s;
-    const size_t W = s->words, Q = s->stores;
+    const size_t W = s->words, Q = s->stores, K = s->sketches;
     const kpi__evdesc *desc = s->desc;
     const kpi__op *ops = s->ops;
-    cursor cur = {NULL, NULL, 0, 0};
+    cursor cur = {NULL, NULL, NULL, 0, 0};
     kpi_status st = KPI_OK;
     size_t i = 0;
     if (!timed && n && (st = cursor_move(m, 0, &cur)) != KPI_OK)
@@ -152,7 +160,8 @@ static inline kpi_status run_rows(kpi_metrics *m, const uint32_t *agent, const u
         const kpi__evdesc *d = &desc[((e & ~KPI_EVENT_EXCUSED) << 1) | (e >> 15)];
         uint64_t *c = cur.cells + (size_t)a * W;
         if (KPI__UNLIKELY(d->op_begin != d->op_end)) {
-            st = apply_ops(s, ops + d->op_begin, ops + d->op_end, c, cur.stores + (size_t)a * Q, v);
+            st = apply_ops(s, ops + d->op_begin, ops + d->op_end, c, cur.stores + (size_t)a * Q,
+                           cur.sketches + (size_t)a * K, v);
             if (st != KPI_OK)
                 goto out;
         }
@@ -272,14 +281,27 @@ kpi_status kpi_metrics_add_batch_threads(kpi_metrics *m, const uint32_t *agent,
         else
             slice_run(&sl[t]); /* no thread to be had: do it here */
     }
-    kpi__error_reset();
-    for (unsigned t = 0; st == KPI_OK && t < threads; t++)
-        if (sl[t].status != KPI_OK) {
-            st = kpi__fail(sl[t].status, "%s", sl[t].message);
-            kpi__error_set_position(0, 0, sl[t].offset);
-        }
-    for (unsigned t = 1; st == KPI_OK && t < threads; t++)
-        st = kpi__metrics_merge(m, sl[t].m);
+    /*
+     * The rows before the first failing slice's offset are all in once the
+     * slices up to it (its own prefix included) are merged, in order; a
+     * merge that fails leaves m as it was, so the offset is then its slice's
+     * first row.
+     */
+    if (st == KPI_OK)
+        kpi__error_reset(); /* the slices' own failures are told below */
+    else
+        kpi__error_set_position(0, 0, 0); /* no slice ran */
+    unsigned first_bad = threads;
+    for (unsigned t = 0; st == KPI_OK && t < threads && first_bad == threads; t++)
+        if (sl[t].status != KPI_OK)
+            first_bad = t;
+    for (unsigned t = 1; st == KPI_OK && t < threads && t <= first_bad; t++)
+        if ((st = kpi__metrics_merge(m, sl[t].m)) != KPI_OK)
+            kpi__error_set_position(0, 0, (long long)sl[t].first);
+    if (st == KPI_OK && first_bad < threads) {
+        st = kpi__fail(sl[first_bad].status, "%s", sl[first_bad].message);
+        kpi__error_set_position(0, 0, sl[first_bad].offset);
+    }
     for (unsigned t = 1; t < threads; t++)
         kpi_metrics_free(sl[t].m);
     return st;

@@ -10,6 +10,7 @@
 
 #include "internal.h"
 #include "kpiscore/metrics.h"
+#include "kpiscore/sketch.h"
 #include "quantile_internal.h"
 
 #define KPI__TERMS_MAX 16
@@ -102,6 +103,42 @@ static inline kpi_status kpi__qs_append(kpi__qstore *s, int64_t v)
     return kpi__qs_append_slow(s, v);
 }
 
+/* ---- sketch store (metrics_sketch.c) ------------------------------------ */
+
+/*
+ * A sketched quantile of one (agent, period, population): the sketch
+ * (made on first use) plus values not yet added to it. The buffer makes
+ * the hot path an append that can be taken back, and feeds the sketch in
+ * blocks through its fast path.
+ */
+typedef struct {
+    kpi_sketch *sk;
+    uint64_t nsk; /* values in sk */
+    int64_t *pend;
+    uint32_t npend, cappend;
+} kpi__skstore;
+
+void kpi__sks_free(kpi__skstore *s);
+bool kpi__sks_empty(const kpi__skstore *s);
+size_t kpi__sks_bytes(const kpi__skstore *s);
+/* Moves the pending values into the sketch (nothing lost on failure). */
+kpi_status kpi__sks_flush(kpi__skstore *s, const kpi_sketch_options *o);
+/*
+ * A sketch holding everything in @a and @b (@b may be NULL): @a's own
+ * sketch when nothing needs adding (*owned false), else a new one.
+ */
+kpi_status kpi__sks_view(const kpi__skstore *a, const kpi__skstore *b, const kpi_sketch_options *o,
+                         kpi_sketch **out, bool *owned);
+kpi_status kpi__sks_append_slow(kpi__skstore *s, int64_t v, const kpi_sketch_options *o);
+static inline kpi_status kpi__sks_append(kpi__skstore *s, int64_t v, const kpi_sketch_options *o)
+{
+    if (KPI__LIKELY(s->npend < s->cappend)) {
+        s->pend[s->npend++] = v;
+        return KPI_OK;
+    }
+    return kpi__sks_append_slow(s, v, o);
+}
+
 /* ---- compiled layout (metrics_layout.c) --------------------------------- */
 
 /*
@@ -119,7 +156,7 @@ enum {
 };
 
 /* What one record of an event kind does beyond its count and sum. */
-enum { KPI__OP_CNT, KPI__OP_SUM, KPI__OP_MAXU, KPI__OP_SQ, KPI__OP_Q };
+enum { KPI__OP_CNT, KPI__OP_SUM, KPI__OP_MAXU, KPI__OP_SQ, KPI__OP_Q, KPI__OP_SK };
 
 typedef struct {
     uint8_t op;
@@ -146,6 +183,7 @@ typedef struct {
     uint32_t nnum, nden;
     int32_t sq, max, min; /* word offsets, -1 when unused */
     int32_t q;            /* quantile store, -1 when unused */
+    int32_t sk;           /* sketch store, -1 when unused */
     int64_t divisor;      /* raw units per reported unit */
 } kpi__mcompiled;
 
@@ -154,6 +192,8 @@ typedef struct {
     kpi_metric_registry *reg; /* own copy */
     uint64_t fingerprint;
     uint32_t words, stores;   /* W, Q */
+    uint32_t sketches;        /* K: sketch stores per cell */
+    kpi_sketch_options *skopts; /* [K] */
     uint8_t *wkind;           /* [words] */
     kpi__evdesc desc[2 * KPI_EVENT_MAX]; /* [code * 2 + excused] */
     kpi__op *ops;
@@ -188,6 +228,7 @@ typedef struct {
     size_t cap_agents;    /* >= the accumulator's agents_cap */
     uint64_t *cells;      /* [cap_agents * W] */
     kpi__qstore *stores;  /* [cap_agents * Q] */
+    kpi__skstore *sketches; /* [cap_agents * K] */
 } kpi__mperiod;
 
 struct kpi_metrics {
@@ -226,6 +267,12 @@ kpi_status kpi__metrics_relabel(kpi_metrics *m, const uint32_t *map, size_t agen
 
 /* The agent with the @len bytes at @id (no NUL inside), if any. */
 bool kpi__agents_lookup(const kpi_agents *agents, const char *id, size_t len, uint32_t *index);
+
+/*
+ * Merges @src into @dst, which may take @src's contents instead of copying
+ * them when @dst holds no period yet (@src is then left empty).
+ */
+kpi_status kpi__metrics_absorb(kpi_metrics *dst, kpi_metrics *src);
 
 /* kpi_metrics_merge() without resetting the error record. */
 kpi_status kpi__metrics_merge(kpi_metrics *dst, const kpi_metrics *src);

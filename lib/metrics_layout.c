@@ -21,11 +21,19 @@ typedef struct {
     int32_t cnt, sum, sq, min, max, q;
 } pop;
 
+/* A sketch store: one per (population, alpha, buckets). */
+typedef struct {
+    size_t pop;
+    kpi_dec alpha;
+    uint32_t buckets;
+} skdef;
+
 typedef struct {
     kpi__schema *s;
     uint32_t cap_words;
     pop *pops;
     size_t npops, cap_pops;
+    skdef *sks; /* [s->sketches] */
     bool split[KPI_EVENT_MAX];
 } builder;
 
@@ -147,9 +155,25 @@ static bool compile_terms(builder *b, const kpi_metric_term *t, size_t n, kpi__r
     return true;
 }
 
+/* The sketch store of population @p with @d's settings (made when new). */
+static int32_t sketch_store(builder *b, const pop *p, const kpi_metric_def *d)
+{
+    size_t pi = (size_t)(p - b->pops);
+    for (uint32_t k = 0; k < b->s->sketches; k++)
+        if (b->sks[k].pop == pi && b->sks[k].alpha == d->sketch_alpha &&
+            b->sks[k].buckets == d->sketch_buckets)
+            return (int32_t)k;
+    skdef *grown = kpi__reallocarray(b->sks, b->s->sketches + 1, sizeof *grown);
+    if (!grown)
+        return -1;
+    b->sks = grown;
+    b->sks[b->s->sketches] = (skdef){pi, d->sketch_alpha, d->sketch_buckets};
+    return (int32_t)b->s->sketches++;
+}
+
 static bool compile_metric(builder *b, const kpi_metric_def *d, kpi__mcompiled *c)
 {
-    c->sq = c->min = c->max = c->q = -1;
+    c->sq = c->min = c->max = c->q = c->sk = -1;
     static const int64_t divisors[] = {1, 1, 100, 1000, 100, 1};
     c->divisor = divisors[d->unit];
     if (d->kind == KPI_METRIC_TOTAL || d->kind == KPI_METRIC_RATIO)
@@ -191,6 +215,10 @@ static bool compile_metric(builder *b, const kpi_metric_def *d, kpi__mcompiled *
         if (p->q < 0)
             p->q = (int32_t)b->s->stores++;
         c->q = p->q;
+        break;
+    case KPI_METRIC_QUANTILE_SKETCH:
+        if ((c->sk = sketch_store(b, p, d)) < 0)
+            return false;
         break;
     default: /* MEAN reads the counts and sums alone */
         break;
@@ -292,14 +320,26 @@ static size_t emit_pass(builder *b, unsigned e, unsigned v, bool quantiles, kpi_
             }
             n++;
         }
+        for (uint32_t k = 0; quantiles && k < b->s->sketches; k++) {
+            if (b->sks[k].pop != i)
+                continue;
+            if (out) {
+                op.op = KPI__OP_SK;
+                op.off = k;
+                op.mask = 0;
+                out[n] = op;
+            }
+            n++;
+        }
     }
     return n;
 }
 
 
 /*
- * Ops of one event variant into @out (or only counted), quantile appends
- * first: they are the only ops that can fail, and are undone on failure.
+ * Ops of one event variant into @out (or only counted), quantile and
+ * sketch appends first: they are the only ops that can fail, and are
+ * undone on failure.
  */
 static size_t emit_ops(builder *b, unsigned e, unsigned v, kpi__op *out)
 {
@@ -364,7 +404,7 @@ static bool cluster_words(kpi__schema *s)
         PLACE(d->cnt);
         PLACE(d->sum);
         for (uint32_t o = d->op_begin; o < d->op_end; o++)
-            if (s->ops[o].op != KPI__OP_Q)
+            if (s->ops[o].op < KPI__OP_Q) /* Q and SK name stores, not words */
                 PLACE(s->ops[o].off);
     }
     for (uint32_t w = 0; w < W; w++) /* words nothing updates (none today) */
@@ -380,7 +420,7 @@ static bool cluster_words(kpi__schema *s)
         s->desc[di].sum = to[s->desc[di].sum];
     }
     for (size_t o = 0; o < s->nops; o++)
-        if (s->ops[o].op != KPI__OP_Q)
+        if (s->ops[o].op < KPI__OP_Q)
             s->ops[o].off = to[s->ops[o].off];
     for (size_t i = 0; i < s->reg->count; i++) {
         kpi__mcompiled *c = &s->metrics[i];
@@ -411,7 +451,24 @@ static void schema_free(kpi__schema *s)
     kpi_metric_registry_free(s->reg);
     kpi__free(s->wkind);
     kpi__free(s->ops);
+    kpi__free(s->skopts);
     kpi__free(s);
+}
+
+/* The sketch options of every sketch store. */
+static bool sketch_options(builder *b)
+{
+    kpi__schema *s = b->s;
+    s->skopts = kpi__calloc(s->sketches ? s->sketches : 1, sizeof *s->skopts);
+    if (!s->skopts)
+        return false;
+    for (uint32_t k = 0; k < s->sketches; k++) {
+        kpi_sketch_options o = KPI_SKETCH_OPTIONS_INIT;
+        o.alpha = (double)b->sks[k].alpha / (double)KPI_DEC_ONE;
+        o.max_buckets = b->sks[k].buckets;
+        s->skopts[k] = o;
+    }
+    return true;
 }
 
 kpi_status kpi__schema_new(const kpi_metric_registry *reg, kpi__schema **out)
@@ -439,8 +496,9 @@ kpi_status kpi__schema_new(const kpi_metric_registry *reg, kpi__schema **out)
     }
     for (size_t i = 0; ok && i < reg->count; i++)
         ok = compile_metric(&b, &s->reg->metrics[i].def, &s->metrics[i]);
-    ok = ok && assign_ops(&b) && cluster_words(s);
+    ok = ok && assign_ops(&b) && cluster_words(s) && sketch_options(&b);
     kpi__free(b.pops);
+    kpi__free(b.sks);
     if (!ok) {
         schema_free(s);
         return KPI_ENOMEM;

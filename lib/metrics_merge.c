@@ -35,6 +35,24 @@ static void store_take(kpi__qstore *dst, kpi__run *runs, size_t n)
     dst->nruns = dst->capruns = (uint32_t)n;
 }
 
+/* A new sketch holding everything in @dst and @src; *n its value count. */
+static kpi_status sketch_merged(const kpi__schema *s, size_t k, const kpi__skstore *dst,
+                                const kpi__skstore *src, kpi_sketch **out, uint64_t *n)
+{
+    bool owned;
+    kpi_status st = kpi__sks_view(dst, src, &s->skopts[k], out, &owned);
+    *n = dst->nsk + dst->npend + src->nsk + src->npend;
+    return st; /* with a second store the view is always a new sketch */
+}
+
+static void sketch_take(kpi__skstore *dst, kpi_sketch *sk, uint64_t n)
+{
+    kpi_sketch_free(dst->sk);
+    dst->sk = sk;
+    dst->nsk = n;
+    dst->npend = 0;
+}
+
 static kpi_status check_compatible(const kpi_metrics *a, const kpi_metrics *b)
 {
     if (a->s->fingerprint != b->s->fingerprint)
@@ -53,6 +71,8 @@ typedef struct {
     kpi__qstore *dst;
     kpi__run *runs;
     size_t n;
+    kpi__skstore *skdst; /* a sketch swap instead when set */
+    kpi_sketch *sk;
 } pending_swap;
 
 kpi_status kpi__metrics_merge(kpi_metrics *dst, const kpi_metrics *src)
@@ -61,7 +81,7 @@ kpi_status kpi__metrics_merge(kpi_metrics *dst, const kpi_metrics *src)
     if (st != KPI_OK)
         return st;
     const kpi__schema *s = dst->s;
-    const size_t W = s->words, Q = s->stores;
+    const size_t W = s->words, Q = s->stores, K = s->sketches;
     /* 1. would any sum overflow? (nothing changed yet) */
     for (size_t i = 0; i < src->nperiods; i++) {
         size_t at;
@@ -93,9 +113,12 @@ kpi_status kpi__metrics_merge(kpi_metrics *dst, const kpi_metrics *src)
             created[ncreated++] = src->periods[i].key;
     }
     size_t want = 0;
-    for (size_t i = 0; st == KPI_OK && i < src->nperiods; i++)
+    for (size_t i = 0; st == KPI_OK && i < src->nperiods; i++) {
         for (size_t j = 0; j < src->agents * Q; j++)
             want += !kpi__qs_empty(&src->periods[i].stores[j]);
+        for (size_t j = 0; j < src->agents * K; j++)
+            want += !kpi__sks_empty(&src->periods[i].sketches[j]);
+    }
     if (st == KPI_OK && want && !(swaps = kpi__calloc(want, sizeof *swaps)))
         st = KPI_ENOMEM;
     for (size_t i = 0; st == KPI_OK && i < src->nperiods; i++) {
@@ -110,10 +133,23 @@ kpi_status kpi__metrics_merge(kpi_metrics *dst, const kpi_metrics *src)
             st = store_merged(sw->dst, from, &sw->runs, &sw->n);
             nswaps += st == KPI_OK;
         }
+        for (size_t j = 0; st == KPI_OK && j < src->agents * K; j++) {
+            const kpi__skstore *from = &src->periods[i].sketches[j];
+            if (kpi__sks_empty(from))
+                continue;
+            pending_swap *sw = &swaps[nswaps];
+            sw->skdst = &dst->periods[at].sketches[j];
+            uint64_t n;
+            st = sketch_merged(s, j % K, sw->skdst, from, &sw->sk, &n);
+            sw->n = (size_t)n;
+            nswaps += st == KPI_OK;
+        }
     }
     if (st != KPI_OK) {
-        for (size_t k = 0; k < nswaps; k++)
+        for (size_t k = 0; k < nswaps; k++) {
             kpi__free(swaps[k].runs);
+            kpi_sketch_free(swaps[k].sk);
+        }
         for (size_t k = 0; k < ncreated; k++) {
             size_t at;
             kpi__metrics_period_at(dst, created[k], false, &at);
@@ -130,12 +166,37 @@ kpi_status kpi__metrics_merge(kpi_metrics *dst, const kpi_metrics *src)
         for (size_t a = 0; a < src->agents; a++)
             kpi__cell_words_add(s, dst->periods[at].cells + a * W, src->periods[i].cells + a * W);
     }
-    for (size_t k = 0; k < nswaps; k++)
-        store_take(swaps[k].dst, swaps[k].runs, swaps[k].n);
+    for (size_t k = 0; k < nswaps; k++) {
+        if (swaps[k].skdst)
+            sketch_take(swaps[k].skdst, swaps[k].sk, swaps[k].n);
+        else
+            store_take(swaps[k].dst, swaps[k].runs, swaps[k].n);
+    }
     if (src->agents > dst->agents)
         dst->agents = src->agents;
     kpi__free(swaps);
     kpi__free(created);
+    return KPI_OK;
+}
+
+kpi_status kpi__metrics_absorb(kpi_metrics *dst, kpi_metrics *src)
+{
+    kpi_status st = check_compatible(dst, src);
+    if (st != KPI_OK || dst->nperiods != 0)
+        return st == KPI_OK ? kpi__metrics_merge(dst, src) : st;
+    /* dst is empty: its cells would be a copy of src's, so take them */
+    if ((st = kpi__metrics_reserve(src, dst->agents)) != KPI_OK)
+        return st;
+    kpi__mperiod *periods = dst->periods;
+    size_t cap = dst->capperiods;
+    dst->periods = src->periods;
+    dst->nperiods = src->nperiods;
+    dst->capperiods = src->capperiods;
+    dst->agents_cap = src->agents_cap;
+    dst->agents = src->agents > dst->agents ? src->agents : dst->agents;
+    src->periods = periods;
+    src->capperiods = cap;
+    src->nperiods = 0;
     return KPI_OK;
 }
 
@@ -166,7 +227,7 @@ static kpi_status rollup_period(kpi_metrics *out, const kpi_metrics *m, const kp
                                 const kpi_agents *agents, kpi_level level)
 {
     const kpi__schema *s = m->s;
-    const size_t W = s->words, Q = s->stores;
+    const size_t W = s->words, Q = s->stores, K = s->sketches;
     size_t at;
     kpi_status st = kpi__metrics_period_at(out, p->key, true, &at);
     for (size_t a = 0; st == KPI_OK && a < m->agents; a++) {
@@ -189,6 +250,16 @@ static kpi_status rollup_period(kpi_metrics *out, const kpi_metrics *m, const kp
             size_t n;
             if ((st = store_merged(to, from, &runs, &n)) == KPI_OK)
                 store_take(to, runs, n);
+        }
+        for (size_t k = 0; st == KPI_OK && k < K; k++) {
+            const kpi__skstore *from = &p->sketches[a * K + k];
+            if (kpi__sks_empty(from))
+                continue;
+            kpi__skstore *to = &q->sketches[(size_t)g * K + k];
+            kpi_sketch *sk;
+            uint64_t n;
+            if ((st = sketch_merged(s, k, to, from, &sk, &n)) == KPI_OK)
+                sketch_take(to, sk, n);
         }
     }
     return st;

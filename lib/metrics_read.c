@@ -3,6 +3,7 @@
  * period) as an exact kpi_dec or N/A, its raw counts and sums, and exact
  * quantiles by any of numpy's methods.
  */
+#include <math.h>
 #include <string.h>
 
 #include "metrics_internal.h"
@@ -13,6 +14,8 @@ typedef struct {
     const kpi_metric_def *def;
     const uint64_t *cell;        /* NULL: an agent without rows */
     const kpi__qstore *store;    /* NULL when none or no rows */
+    const kpi__skstore *sketch;  /* NULL when none or no rows */
+    const kpi_sketch_options *skopts;
 } target;
 
 static kpi_status locate(const kpi_metrics *m, uint32_t agent, size_t period, size_t metric,
@@ -30,11 +33,15 @@ static kpi_status locate(const kpi_metrics *m, uint32_t agent, size_t period, si
     t->def = &m->s->reg->metrics[metric].def;
     t->cell = NULL;
     t->store = NULL;
+    t->sketch = NULL;
+    t->skopts = t->c->sk >= 0 ? &m->s->skopts[t->c->sk] : NULL;
     if (agent < m->agents) {
         const kpi__mperiod *p = &m->periods[period];
         t->cell = p->cells + (size_t)agent * m->s->words;
         if (t->c->q >= 0)
             t->store = &p->stores[(size_t)agent * m->s->stores + (size_t)t->c->q];
+        if (t->c->sk >= 0)
+            t->sketch = &p->sketches[(size_t)agent * m->s->sketches + (size_t)t->c->sk];
     }
     return KPI_OK;
 }
@@ -125,6 +132,33 @@ static kpi_status quantile_of(const target *t, kpi_dec q, kpi_quantile_method me
     return st;
 }
 
+/*
+ * The sketch's q quantile (numpy "lower", within alpha) in the metric's
+ * unit: the sketch's double, scaled and rounded to the nearest 10^-9 once.
+ */
+static kpi_status sketch_quantiles(const target *t, const kpi_dec *q, size_t n, kpi_dec *out)
+{
+    if (!t->sketch || kpi__sks_empty(t->sketch))
+        return kpi__fail(KPI_ENA, "metric '%s' is not available: no values", t->def->id);
+    kpi_sketch *sk;
+    bool owned;
+    kpi_status st = kpi__sks_view(t->sketch, NULL, t->skopts, &sk, &owned);
+    for (size_t i = 0; st == KPI_OK && i < n; i++) {
+        double x;
+        if ((st = kpi_sketch_quantile(sk, q[i], &x)) != KPI_OK)
+            break;
+        double scaled = nearbyint(x * (double)(KPI_DEC_ONE / t->c->divisor));
+        if (!(fabs(scaled) < 9.2e18)) {
+            st = overflow(t);
+            break;
+        }
+        out[i] = (kpi_dec)scaled;
+    }
+    if (owned)
+        kpi_sketch_free(sk);
+    return st;
+}
+
 kpi_status kpi_metrics_value(const kpi_metrics *m, uint32_t agent, size_t period, size_t metric,
                              kpi_dec *out)
 {
@@ -158,6 +192,13 @@ kpi_status kpi_metrics_value(const kpi_metrics *m, uint32_t agent, size_t period
         return ratio(&t, t.def->kind == KPI_METRIC_MIN ? extreme(&t, t.c->min, ~(UINT64_C(1) << 63))
                                                        : extreme(&t, t.c->max, UINT64_C(1) << 63),
                      1, out);
+    case KPI_METRIC_QUANTILE_SKETCH: {
+        kpi_dec v;
+        st = sketch_quantiles(&t, &t.def->q, 1, &v);
+        if (st == KPI_OK)
+            *out = v;
+        return st;
+    }
     default:
         return quantile_of(&t, t.def->q, t.def->method, out);
     }
@@ -182,6 +223,19 @@ kpi_status kpi_metrics_raw(const kpi_metrics *m, uint32_t agent, size_t period, 
         lo = extreme(&t, t.c->min, ~(UINT64_C(1) << 63));
     if (t.c->max >= 0 && den)
         hi = extreme(&t, t.c->max, UINT64_C(1) << 63);
+    if (t.sketch && !kpi__sks_empty(t.sketch)) {
+        kpi_sketch *sk;
+        bool owned;
+        if ((st = kpi__sks_view(t.sketch, NULL, t.skopts, &sk, &owned)) != KPI_OK)
+            return st;
+        kpi_sketch_stats ss = KPI_SKETCH_STATS_INIT;
+        kpi_sketch_stats_get(sk, &ss);
+        lo = (int64_t)ss.min; /* exact for |values| below 2^53 */
+        hi = (int64_t)ss.max;
+        if (owned)
+            kpi_sketch_free(sk);
+        kpi__error_reset();
+    }
     if (t.store && !kpi__qs_empty(t.store)) {
         kpi__qview v;
         if ((st = kpi__qs_view(t.store, &v)) != KPI_OK)
@@ -208,13 +262,26 @@ kpi_status kpi_metrics_quantiles(const kpi_metrics *m, uint32_t agent, size_t pe
         return st;
     if ((!q || !out) && n)
         return kpi__fail(KPI_EINVAL, "kpi_metrics_quantile: q and out must not be NULL");
-    if (t.def->kind != KPI_METRIC_QUANTILE)
-        return kpi__fail(KPI_EINVAL, "metric '%s' is not an exact quantile", t.def->id);
+    bool sketched = t.def->kind == KPI_METRIC_QUANTILE_SKETCH;
+    if (t.def->kind != KPI_METRIC_QUANTILE && !sketched)
+        return kpi__fail(KPI_EINVAL, "metric '%s' is not a quantile", t.def->id);
     if (!kpi__quantile_method_valid(method))
         return kpi__fail(KPI_EINVAL, "kpi_metrics_quantile: unknown method %d", (int)method);
+    if (sketched && method != KPI_QUANTILE_LOWER)
+        return kpi__fail(KPI_EINVAL, "metric '%s' is sketched: it reports numpy's 'lower' "
+                         "(KPI_QUANTILE_LOWER) within alpha, no other method", t.def->id);
     for (size_t i = 0; i < n; i++)
         if (q[i] < 0 || q[i] > KPI_DEC_ONE)
             return kpi__fail(KPI_ERANGE, "quantile %zu must be between 0 and 1", i);
+    if (sketched) {
+        kpi_dec *tmp = kpi__malloc((n ? n : 1) * sizeof *tmp);
+        if (!tmp)
+            return KPI_ENOMEM;
+        if ((st = sketch_quantiles(&t, q, n, tmp)) == KPI_OK)
+            memcpy(out, tmp, n * sizeof *out);
+        kpi__free(tmp);
+        return st;
+    }
     if (!t.store || kpi__qs_empty(t.store))
         return kpi__fail(KPI_ENA, "metric '%s' is not available: no values", t.def->id);
     kpi__qview v;
@@ -250,9 +317,12 @@ kpi_status kpi_metrics_quantile_memory(const kpi_metrics *m, uint32_t agent, siz
     kpi_status st = locate(m, agent, period, metric, "kpi_metrics_quantile_memory", &t);
     if (st != KPI_OK)
         return st;
-    if (!bytes || t.def->kind != KPI_METRIC_QUANTILE)
-        return kpi__fail(KPI_EINVAL, "kpi_metrics_quantile_memory: needs an exact-quantile metric "
+    if (!bytes || (t.def->kind != KPI_METRIC_QUANTILE && t.def->kind != KPI_METRIC_QUANTILE_SKETCH))
+        return kpi__fail(KPI_EINVAL, "kpi_metrics_quantile_memory: needs a quantile metric "
                          "and a non-NULL bytes");
-    *bytes = t.store ? kpi__qs_bytes(t.store) : sizeof(kpi__qstore);
+    if (t.def->kind == KPI_METRIC_QUANTILE_SKETCH)
+        *bytes = t.sketch ? kpi__sks_bytes(t.sketch) : sizeof(kpi__skstore);
+    else
+        *bytes = t.store ? kpi__qs_bytes(t.store) : sizeof(kpi__qstore);
     return KPI_OK;
 }

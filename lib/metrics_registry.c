@@ -301,10 +301,7 @@ static kpi_status check_def(const kpi_metric_registry *reg, const kpi_metric_def
     if (!def->id || !id_ok(def->id))
         return kpi__fail(KPI_EINVAL, "metric id '%s' must be 1 to 64 of a-z, 0-9 and _",
                          def->id ? def->id : "(null)");
-    if (def->kind == KPI_METRIC_QUANTILE_SKETCH)
-        return kpi__fail(KPI_EINVAL, "metric '%s': sketched quantiles are not available yet "
-                         "(they come with kpiscore/sketch.h); use KPI_METRIC_QUANTILE", def->id);
-    if (def->kind < KPI_METRIC_TOTAL || def->kind > KPI_METRIC_QUANTILE)
+    if (def->kind < KPI_METRIC_TOTAL || def->kind > KPI_METRIC_QUANTILE_SKETCH)
         return kpi__fail(KPI_EINVAL, "metric '%s': unknown kind %d", def->id, (int)def->kind);
     if (!kpi_unit_name(def->unit))
         return kpi__fail(KPI_EINVAL, "metric '%s': unknown unit %d", def->id, (int)def->unit);
@@ -319,12 +316,29 @@ static kpi_status check_def(const kpi_metric_registry *reg, const kpi_metric_def
     if ((def->flags & KPI_METRIC_POPULATION) && def->kind != KPI_METRIC_VARIANCE)
         return kpi__fail(KPI_EINVAL, "metric '%s': KPI_METRIC_POPULATION needs a VARIANCE",
                          def->id);
-    if (def->kind == KPI_METRIC_QUANTILE) {
+    if (def->kind == KPI_METRIC_QUANTILE || def->kind == KPI_METRIC_QUANTILE_SKETCH) {
         if (def->q < 0 || def->q > KPI_DEC_ONE)
             return kpi__fail(KPI_EINVAL, "metric '%s': q must be between 0 and 1", def->id);
         if (!kpi__quantile_method_valid(def->method))
             return kpi__fail(KPI_EINVAL, "metric '%s': unknown quantile method %d", def->id,
                              (int)def->method);
+    }
+    if (def->kind == KPI_METRIC_QUANTILE_SKETCH) {
+        if (def->method != KPI_QUANTILE_LOWER)
+            return kpi__fail(KPI_EINVAL, "metric '%s': a sketched quantile reports numpy's "
+                             "'lower' order statistic within alpha; set method to "
+                             "KPI_QUANTILE_LOWER (or use KPI_METRIC_QUANTILE for an exact one)",
+                             def->id);
+        if (def->sketch_alpha != 0 &&
+            (def->sketch_alpha < KPI_DEC_ONE / 1000000 || def->sketch_alpha > KPI_DEC_ONE / 2))
+            return kpi__fail(KPI_EINVAL, "metric '%s': sketch_alpha must be 0 (1 %%) or between "
+                             "0.000001 and 0.5", def->id);
+        if (def->sketch_buckets != 0 && (def->sketch_buckets < 16 || def->sketch_buckets > 1000000))
+            return kpi__fail(KPI_EINVAL, "metric '%s': sketch_buckets must be 0 (2048) or between "
+                             "16 and 1000000", def->id);
+    } else if (def->sketch_alpha != 0 || def->sketch_buckets != 0) {
+        return kpi__fail(KPI_EINVAL, "metric '%s': sketch_alpha and sketch_buckets are only for "
+                         "KPI_METRIC_QUANTILE_SKETCH", def->id);
     }
     kpi_status st = check_terms(reg, def, def->num, def->num_count, "num");
     if (st != KPI_OK)
@@ -362,6 +376,10 @@ static kpi_status entry_fill(kpi__metric_entry *e, const kpi_metric_def *def)
     if (!e->id || !e->name || !e->num || (def->den_count && !e->den)) {
         entry_free(e);
         return KPI_ENOMEM;
+    }
+    if (def->kind == KPI_METRIC_QUANTILE_SKETCH) { /* the defaults, stated */
+        e->def.sketch_alpha = def->sketch_alpha ? def->sketch_alpha : KPI_DEC_ONE / 100;
+        e->def.sketch_buckets = def->sketch_buckets ? def->sketch_buckets : 2048u;
     }
     e->def.id = e->id;
     e->def.name = e->name;
@@ -525,6 +543,8 @@ uint64_t kpi__registry_fingerprint(const kpi_metric_registry *reg)
         h = fnv_i64(h, d->method);
         h = fnv_terms(h, d->num, d->num_count);
         h = fnv_terms(h, d->den, d->den_count);
+        if (d->kind == KPI_METRIC_QUANTILE_SKETCH) /* (older kinds keep their fingerprints) */
+            h = fnv_i64(fnv_i64(h, d->sketch_alpha), (int64_t)d->sketch_buckets);
     }
     return h;
 }

@@ -8,13 +8,16 @@
  * order and flag, each failure with its byte offset), then the checksum,
  * and never allocates more than the state's size can justify.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "limits_internal.h"
 #include "metrics_internal.h"
 
 #define MAGIC "KPIMSTAT"
-#define VERSION 1
+#define VERSION 2          /* newest read; written only when there are sketch stores */
+#define STORE_EXACT 0      /* version 2 store tags */
+#define STORE_SKETCH 1
 #define HEADER 48
 #define TRAILER 8
 
@@ -61,12 +64,37 @@ static int64_t unzigzag(uint64_t u)
     return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
 }
 
+/* A sketch store: varint length, then kpi_sketch_serialize() bytes (none when empty). */
+static kpi_status put_sketch(writer *w, const kpi__skstore *st, const kpi_sketch_options *o)
+{
+    if (kpi__sks_empty(st)) {
+        put_varint(w, 0);
+        return KPI_OK;
+    }
+    kpi_sketch *sk;
+    bool owned;
+    kpi_status rc = kpi__sks_view(st, NULL, o, &sk, &owned);
+    size_t n = 0;
+    if (rc == KPI_OK)
+        rc = kpi_sketch_serialize(sk, NULL, 0, &n);
+    if (rc == KPI_OK) {
+        put_varint(w, n);
+        if (w->buf)
+            rc = kpi_sketch_serialize(sk, w->buf + w->pos, n, &n);
+        w->pos += n;
+    }
+    if (owned)
+        kpi_sketch_free(sk);
+    return rc;
+}
+
 static kpi_status encode(const kpi_metrics *m, writer *w)
 {
     const kpi__schema *s = m->s;
-    const size_t W = s->words, Q = s->stores;
+    const size_t W = s->words, Q = s->stores, K = s->sketches;
+    const int version = K ? 2 : 1; /* exact-only states stay readable by version-1 readers */
     put_bytes(w, MAGIC, 8);
-    put_le(w, VERSION, 2);
+    put_le(w, (uint64_t)version, 2);
     put_le(w, HEADER, 2);
     put_le(w, 0, 4);
     put_le(w, s->fingerprint, 8);
@@ -76,7 +104,7 @@ static kpi_status encode(const kpi_metrics *m, writer *w)
     put_le(w, m->agents, 4);
     put_le(w, m->nperiods, 4);
     put_le(w, W, 4);
-    put_le(w, Q, 4);
+    put_le(w, Q + K, 4);
     int64_t prev = 0;
     for (size_t i = 0; i < m->nperiods; i++) {
         put_varint(w, zigzag((int64_t)((uint64_t)m->periods[i].key - (uint64_t)prev)));
@@ -86,9 +114,19 @@ static kpi_status encode(const kpi_metrics *m, writer *w)
         for (size_t j = 0; j < m->agents * W; j++)
             put_varint(w, zigzag((int64_t)m->periods[i].cells[j]));
     for (size_t i = 0; i < m->nperiods; i++)
-        for (size_t j = 0; j < m->agents * Q; j++) {
+        for (size_t j = 0; j < m->agents * (Q + K); j++) {
+            size_t a = j / (Q + K), slot = j % (Q + K);
+            if (version >= 2)
+                put_varint(w, slot < Q ? STORE_EXACT : STORE_SKETCH);
+            if (slot >= Q) {
+                kpi_status st = put_sketch(w, &m->periods[i].sketches[a * K + (slot - Q)],
+                                           &s->skopts[slot - Q]);
+                if (st != KPI_OK)
+                    return st;
+                continue;
+            }
             kpi__qview v;
-            kpi_status st = kpi__qs_view(&m->periods[i].stores[j], &v);
+            kpi_status st = kpi__qs_view(&m->periods[i].stores[a * Q + slot], &v);
             if (st != KPI_OK)
                 return st;
             put_varint(w, v.n);
@@ -176,7 +214,8 @@ static kpi_status get_varint(reader *r, uint64_t *out)
 }
 
 static kpi_status check_header(const uint8_t *p, size_t size, const kpi__schema *s,
-                               kpi_period *period, int32_t *offset, uint32_t dims[4])
+                               kpi_period *period, int32_t *offset, uint32_t dims[4],
+                               unsigned *ver)
 {
     if (size < 8 || memcmp(p, MAGIC, 8) != 0)
         return corrupt_at(KPI_ECORRUPT, 0, "not a kpiscore metrics state (magic \"KPIMSTAT\" missing)");
@@ -191,6 +230,7 @@ static kpi_status check_header(const uint8_t *p, size_t size, const kpi__schema 
         kpi__error_set_position(0, 0, 8);
         return KPI_EVERSION;
     }
+    *ver = (unsigned)version;
     if (get_le(p + 10, 2) != HEADER)
         return corrupt_at(KPI_ECORRUPT, 10, "header length is not 48");
     if (get_le(p + 12, 4) != 0)
@@ -213,8 +253,11 @@ static kpi_status check_header(const uint8_t *p, size_t size, const kpi__schema 
         dims[i] = (uint32_t)get_le(p + 32 + 4 * i, 4);
     if (dims[2] != s->words)
         return corrupt_at(KPI_ECORRUPT, 40, "words per cell differ from the definitions'");
-    if (dims[3] != s->stores)
+    if (dims[3] != s->stores + s->sketches)
         return corrupt_at(KPI_ECORRUPT, 44, "quantile stores per cell differ from the definitions'");
+    if (version == 1 && s->sketches)
+        return corrupt_at(KPI_ECORRUPT, 8, "a version 1 state cannot hold the sketch stores the "
+                          "definitions have");
     if (*period == KPI_PERIOD_ALL && dims[1] > 1)
         return corrupt_at(KPI_ECORRUPT, 36, "more than one period without time grouping");
     /* each word and store takes at least a byte: refuse sizes the body cannot hold */
@@ -265,6 +308,40 @@ static kpi_status read_cells(reader *r, kpi_metrics *m)
                                       "sum is kept");
             }
         }
+    return KPI_OK;
+}
+
+static kpi_status read_sketch(reader *r, kpi__skstore *q, const kpi_sketch_options *o)
+{
+    size_t at = r->pos;
+    uint64_t n;
+    kpi_status st = get_varint(r, &n);
+    if (st != KPI_OK || n == 0)
+        return st;
+    if (n > r->end - r->pos)
+        return corrupt_at(KPI_ECORRUPT, at, "a sketch's length exceeds the body");
+    st = kpi_sketch_deserialize(&q->sk, r->p + r->pos, (size_t)n);
+    if (st == KPI_ENOMEM)
+        return st;
+    if (st != KPI_OK) {
+        char why[300];
+        snprintf(why, sizeof why, "a sketch does not load: %s", kpi_error_message(kpi_error_last()));
+        long long inner = kpi_error_offset(kpi_error_last());
+        kpi__error_reset();
+        return corrupt_at(KPI_ECORRUPT, r->pos + (size_t)(inner > 0 ? inner : 0), why);
+    }
+    kpi_sketch_stats ss = KPI_SKETCH_STATS_INIT;
+    kpi_sketch_stats_get(q->sk, &ss);
+    /* its settings must be the definition's, and an empty one is written as length 0 */
+    kpi_sketch *probe = NULL;
+    bool same = kpi_sketch_new(&probe, o) == KPI_OK && kpi_sketch_merge(probe, q->sk) == KPI_OK;
+    kpi_sketch_free(probe);
+    kpi__error_reset();
+    if (!same || ss.count == 0)
+        return corrupt_at(KPI_ECORRUPT, at, "a sketch has other settings than its definition, or "
+                          "is empty");
+    q->nsk = ss.count;
+    r->pos += (size_t)n;
     return KPI_OK;
 }
 
@@ -330,7 +407,8 @@ kpi_status kpi_metrics_load(kpi_metrics **out, const kpi_metric_registry *reg, c
     int32_t offset = 0;
     uint32_t dims[4];
     kpi_metrics *m = NULL;
-    st = check_header(p, size, s, &period, &offset, dims);
+    unsigned version = 0;
+    st = check_header(p, size, s, &period, &offset, dims, &version);
     if (st == KPI_OK)
         st = kpi__metrics_new_schema(s, period, offset, dims[0] > (1u << 24) ? dims[0] : 1u << 24,
                                      dims[0], &m);
@@ -340,9 +418,25 @@ kpi_status kpi_metrics_load(kpi_metrics **out, const kpi_metric_registry *reg, c
         st = read_keys(&r, m, dims[1]);
     if (st == KPI_OK)
         st = read_cells(&r, m);
+    const size_t Q = st == KPI_OK ? m->s->stores : 0, K = st == KPI_OK ? m->s->sketches : 0;
     for (size_t i = 0; st == KPI_OK && i < m->nperiods; i++)
-        for (size_t j = 0; st == KPI_OK && j < m->agents * m->s->stores; j++)
-            st = read_store(&r, &m->periods[i].stores[j]);
+        for (size_t j = 0; st == KPI_OK && j < m->agents * (Q + K); j++) {
+            size_t a = j / (Q + K), k = j % (Q + K);
+            if (version >= 2) {
+                size_t at = r.pos;
+                uint64_t tag;
+                if ((st = get_varint(&r, &tag)) != KPI_OK)
+                    break;
+                if (tag != (k < Q ? STORE_EXACT : STORE_SKETCH)) {
+                    st = corrupt_at(KPI_ECORRUPT, at, "a store's kind tag does not match the "
+                                    "definitions (0 exact, 1 sketch)");
+                    break;
+                }
+            }
+            st = k < Q ? read_store(&r, &m->periods[i].stores[a * Q + k])
+                       : read_sketch(&r, &m->periods[i].sketches[a * K + (k - Q)],
+                                     &m->s->skopts[k - Q]);
+        }
     if (st == KPI_OK && r.pos != r.end)
         st = corrupt_at(KPI_ECORRUPT, r.pos, "unexpected bytes after the body");
     if (st == KPI_OK && get_le(p + size - TRAILER, 8) != kpi__fnv1a(KPI__FNV_OFFSET, p, size - TRAILER))

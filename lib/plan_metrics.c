@@ -10,13 +10,6 @@
 
 #include "plan_internal.h"
 
-#define TRY(x)                    \
-    do {                          \
-        kpi_status try_st_ = (x); \
-        if (try_st_ != KPI_OK)    \
-            return try_st_;       \
-    } while (0)
-
 static const char *const period_names[] = {"all", "day", "week", "month", "quarter", "year", NULL};
 static const char *const kind_names[] = {"total", "ratio", "mean", "variance", "min", "max", "quantile", NULL};
 static const char *const unit_names[] = {"count", "ratio", "yuan", "second", "point", "raw", NULL};
@@ -59,7 +52,7 @@ static kpi_status read_offset(struct kpi__plan_load *ld, const json_t *obj, int3
 {
     const char *s;
     bool present;
-    TRY(kpi__json_get_string(ld->doc, obj, "utc_offset", false, &s, &present));
+    KPI__TRY(kpi__json_get_string(ld->doc, obj, "utc_offset", false, &s, &present));
     if (!present)
         return KPI_OK;
     const char *p = s;
@@ -161,8 +154,8 @@ static kpi_status read_term(struct kpi__plan_load *ld, const json_t *node, kpi_m
 {
     static const char *const keys[] = {"count", "sum", "at_most", "above", "exclude_excused", "negate", NULL};
     kpi__json *doc = ld->doc;
-    TRY(kpi__json_object(doc, node, "a metric term"));
-    TRY(kpi__json_check_keys(doc, node, keys));
+    KPI__TRY(kpi__json_object(doc, node, "a metric term"));
+    KPI__TRY(kpi__json_check_keys(doc, node, keys));
     const json_t *count = json_object_get(node, "count"), *sum = json_object_get(node, "sum");
     if (!count == !sum)
         return kpi__json_fail(doc, node, KPI_EPLAN, "a term has exactly one of \"count\" or \"sum\"");
@@ -191,15 +184,15 @@ static kpi_status read_term(struct kpi__plan_load *ld, const json_t *node, kpi_m
             kpi__json_pop(doc);
     }
     kpi__json_pop(doc);
-    TRY(st);
+    KPI__TRY(st);
     bool has_le, has_gt, flag;
     int64_t x = 0;
-    TRY(kpi__json_get_int(doc, node, "at_most", false, INT64_MIN, INT64_MAX, &x, &has_le));
+    KPI__TRY(kpi__json_get_int(doc, node, "at_most", false, INT64_MIN, INT64_MAX, &x, &has_le));
     if (has_le) {
         term->filter = KPI_FILTER_LE;
         term->threshold = x;
     }
-    TRY(kpi__json_get_int(doc, node, "above", false, INT64_MIN, INT64_MAX, &x, &has_gt));
+    KPI__TRY(kpi__json_get_int(doc, node, "above", false, INT64_MIN, INT64_MAX, &x, &has_gt));
     if (has_gt) {
         if (has_le)
             return kpi__json_fail(doc, node, KPI_EPLAN, "a term has at most one of \"at_most\" and \"above\"");
@@ -207,10 +200,10 @@ static kpi_status read_term(struct kpi__plan_load *ld, const json_t *node, kpi_m
         term->threshold = x;
     }
     bool present;
-    TRY(kpi__json_get_bool(doc, node, "exclude_excused", false, &flag, &present));
+    KPI__TRY(kpi__json_get_bool(doc, node, "exclude_excused", false, &flag, &present));
     if (present && flag)
         term->flags |= KPI_TERM_EXCLUDE_EXCUSED;
-    TRY(kpi__json_get_bool(doc, node, "negate", false, &flag, &present));
+    KPI__TRY(kpi__json_get_bool(doc, node, "negate", false, &flag, &present));
     if (present && flag)
         term->flags |= KPI_TERM_NEGATE;
     return KPI_OK;
@@ -317,15 +310,15 @@ kpi_status kpi__plan_read_metrics(struct kpi__plan_load *ld, const json_t *value
     static const char *const keys[] = {"period", "utc_offset", "events", "thresholds", "define", "note", NULL};
     kpi__json *doc = ld->doc;
     struct kpi__plan_metrics *m = ld->plan->metrics;
-    TRY(kpi__json_object(doc, value, "metrics"));
-    TRY(kpi__json_check_keys(doc, value, keys));
+    KPI__TRY(kpi__json_object(doc, value, "metrics"));
+    KPI__TRY(kpi__json_check_keys(doc, value, keys));
     int period;
     bool present;
-    TRY(kpi__json_get_enum(doc, value, "period", false, period_names, &period, &present));
+    KPI__TRY(kpi__json_get_enum(doc, value, "period", false, period_names, &period, &present));
     m->period = present ? (kpi_period)period : period_of_plan(ld->plan->period);
-    TRY(read_offset(ld, value, &m->utc_offset_minutes));
-    TRY(read_events(ld, value));
-    TRY(read_define(ld, value));
+    KPI__TRY(read_offset(ld, value, &m->utc_offset_minutes));
+    KPI__TRY(read_events(ld, value));
+    KPI__TRY(read_define(ld, value));
     return read_thresholds(ld, value);
 }
 
@@ -334,7 +327,7 @@ kpi_status kpi__plan_source_add(struct kpi__plan_load *ld, const json_t *node, c
 {
     struct kpi__plan_metrics *m = ld->plan->metrics;
     size_t index;
-    TRY(find_metric(ld, node, metric, &index));
+    KPI__TRY(find_metric(ld, node, metric, &index));
     struct kpi__plan_source *s = kpi__reallocarray(m->sources, m->nsources + 1, sizeof *s);
     if (!s)
         return KPI_ENOMEM;

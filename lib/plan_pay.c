@@ -12,13 +12,6 @@
 #include "lint_internal.h"
 #include "plan_internal.h"
 
-#define TRY(x)                         \
-    do {                               \
-        kpi_status try_st_ = (x);      \
-        if (try_st_ != KPI_OK)         \
-            return try_st_;            \
-    } while (0)
-
 /* Each table lists the names in the order of the enum it fills. */
 static const char *const mode_names[] = {"marginal", "whole", "formula", "fixed", NULL};
 static const char *const basis_names[] = {"amount", "ratio", NULL};
@@ -107,13 +100,13 @@ static kpi_status read_row(struct kpi__plan_load *ld, const json_t *obj, size_t 
     struct rows_arg *a = arg;
     kpi_bracket_row *r = &a->rows[index];
     kpi__json *doc = ld->doc;
-    TRY(kpi__json_check_keys(doc, obj, keys));
+    KPI__TRY(kpi__json_check_keys(doc, obj, keys));
     bool has_range = json_object_get(obj, "range") != NULL;
     if (has_range && (json_object_get(obj, "from") || json_object_get(obj, "to") || json_object_get(obj, "ends")))
         return kpi__json_fail(doc, obj, KPI_EPLAN, "a row gives both \"range\" and from/to/ends; give one of them");
     if (has_range) {
         struct kpi__interval iv;
-        TRY(kpi__plan_get_interval(ld, obj, "range", a->money, &iv));
+        KPI__TRY(kpi__plan_get_interval(ld, obj, "range", a->money, &iv));
         if (iv.from_end == KPI_END_UNSTATED)
             return fail_at(ld, obj, "range", KPI_EPLAN,
                            "a schedule row must say which ends it owns: write \"[15000, 20000)\" or "
@@ -124,9 +117,9 @@ static kpi_status read_row(struct kpi__plan_load *ld, const json_t *obj, size_t 
     } else {
         bool has_from, has_to;
         int ends = KPI_ENDS_LOWER;
-        TRY(get_basis_value(ld, obj, "from", a->money, &r->from, &has_from));
-        TRY(get_basis_value(ld, obj, "to", a->money, &r->to, &has_to));
-        TRY(kpi__json_get_enum(doc, obj, "ends", false, ends_names, &ends, NULL));
+        KPI__TRY(get_basis_value(ld, obj, "from", a->money, &r->from, &has_from));
+        KPI__TRY(get_basis_value(ld, obj, "to", a->money, &r->to, &has_to));
+        KPI__TRY(kpi__json_get_enum(doc, obj, "ends", false, ends_names, &ends, NULL));
         if (!has_from)
             r->from = KPI_UNBOUNDED_BELOW;
         if (!has_to)
@@ -137,9 +130,9 @@ static kpi_status read_row(struct kpi__plan_load *ld, const json_t *obj, size_t 
         r->ends = ends;
     }
     bool has_anchor;
-    TRY(kpi__json_get_dec(doc, obj, "rate", false, &r->rate, NULL));
-    TRY(kpi__json_get_money(doc, obj, "base", false, &r->base, NULL));
-    TRY(get_basis_value(ld, obj, "anchor", a->money, &r->anchor, &has_anchor));
+    KPI__TRY(kpi__json_get_dec(doc, obj, "rate", false, &r->rate, NULL));
+    KPI__TRY(kpi__json_get_money(doc, obj, "base", false, &r->base, NULL));
+    KPI__TRY(get_basis_value(ld, obj, "anchor", a->money, &r->anchor, &has_anchor));
     if (!has_anchor)
         r->anchor = KPI_ANCHOR_FROM;
     return KPI_OK;
@@ -153,20 +146,20 @@ static kpi_status read_schedule(struct kpi__plan_load *ld, const json_t *obj, co
     kpi__json *doc = ld->doc;
     kpi_schedule_def def = KPI_SCHEDULE_DEF_INIT;
     int mode, basis = KPI_BASIS_AMOUNT, negative = KPI_NEGATIVE_ROWS;
-    TRY(kpi__json_object(doc, obj, "a schedule"));
-    TRY(kpi__json_check_keys(doc, obj, keys));
-    TRY(kpi__json_get_enum(doc, obj, "mode", true, mode_names, &mode, NULL));
-    TRY(kpi__json_get_enum(doc, obj, "basis", false, basis_names, &basis, NULL));
-    TRY(kpi__json_get_enum(doc, obj, "negative", false, negative_names, &negative, NULL));
-    TRY(kpi__json_get_money(doc, obj, "cap", false, &def.cap, NULL));
-    TRY(kpi__json_get_money(doc, obj, "floor", false, &def.floor, NULL));
+    KPI__TRY(kpi__json_object(doc, obj, "a schedule"));
+    KPI__TRY(kpi__json_check_keys(doc, obj, keys));
+    KPI__TRY(kpi__json_get_enum(doc, obj, "mode", true, mode_names, &mode, NULL));
+    KPI__TRY(kpi__json_get_enum(doc, obj, "basis", false, basis_names, &basis, NULL));
+    KPI__TRY(kpi__json_get_enum(doc, obj, "negative", false, negative_names, &negative, NULL));
+    KPI__TRY(kpi__json_get_money(doc, obj, "cap", false, &def.cap, NULL));
+    KPI__TRY(kpi__json_get_money(doc, obj, "floor", false, &def.floor, NULL));
     def.mode = mode;
     def.basis = basis;
     def.negative = negative;
     def.rounding = dflt->rounding;
     def.places = dflt->places;
-    TRY(kpi__plan_get_rounding(ld, obj, "rounding", 2, &def.rounding, &def.places));
-    TRY(kpi__plan_check_count(ld, obj, "rows", kpi__limits()->bracket_rows, "bracket_rows", "rows"));
+    KPI__TRY(kpi__plan_get_rounding(ld, obj, "rounding", 2, &def.rounding, &def.places));
+    KPI__TRY(kpi__plan_check_count(ld, obj, "rows", kpi__limits()->bracket_rows, "bracket_rows", "rows"));
     size_t n = json_array_size(json_object_get(obj, "rows"));
     struct rows_arg a = {n ? kpi__calloc(n, sizeof *a.rows) : NULL, basis == KPI_BASIS_AMOUNT};
     if (n && !a.rows)
@@ -241,7 +234,7 @@ struct items_arg {
 
 static kpi_status read_field(struct kpi__plan_load *ld, const json_t *obj, struct kpi__plan_pay_item *it)
 {
-    TRY(kpi__json_get_string(ld->doc, obj, "field", true, &it->field, NULL));
+    KPI__TRY(kpi__json_get_string(ld->doc, obj, "field", true, &it->field, NULL));
     for (const char *const *f = agent_fields; *f; f++)
         if (strcmp(*f, it->field) == 0)
             return KPI_OK;
@@ -252,7 +245,7 @@ static kpi_status read_field(struct kpi__plan_load *ld, const json_t *obj, struc
 static kpi_status read_schedule_item(struct kpi__plan_load *ld, const json_t *obj, struct kpi__plan_pay *pay,
                                      struct kpi__plan_pay_item *it, bool own_rounding)
 {
-    TRY(kpi__json_get_string(ld->doc, obj, "schedule", true, &it->schedule_name, NULL));
+    KPI__TRY(kpi__json_get_string(ld->doc, obj, "schedule", true, &it->schedule_name, NULL));
     struct kpi__plan_schedule *s = NULL;
     for (size_t i = 0; i < pay->nschedules && !s; i++)
         if (strcmp(pay->schedules[i].name, it->schedule_name) == 0)
@@ -268,8 +261,8 @@ static kpi_status read_schedule_item(struct kpi__plan_load *ld, const json_t *ob
         kpi__free(names.s);
         return st;
     }
-    TRY(kpi__plan_get_figure(ld, obj, "basis", true, &it->basis));
-    TRY(kpi__plan_get_figure(ld, obj, "ratio_of", false, &it->ratio_of));
+    KPI__TRY(kpi__plan_get_figure(ld, obj, "basis", true, &it->basis));
+    KPI__TRY(kpi__plan_get_figure(ld, obj, "ratio_of", false, &it->ratio_of));
     bool wants_amount = s->def.basis == KPI_BASIS_RATIO && s->def.mode == KPI_BRACKET_WHOLE;
     if (wants_amount && !it->ratio_of)
         return kpi__json_fail(ld->doc, obj, KPI_EPLAN,
@@ -294,11 +287,11 @@ static kpi_status read_schedule_item(struct kpi__plan_load *ld, const json_t *ob
 static kpi_status read_pool(struct kpi__plan_load *ld, const json_t *obj, struct kpi__plan_pay_item *it)
 {
     int scope = KPI__SCOPE_ALL, split = KPI__SPLIT_EQUAL;
-    TRY(kpi__plan_get_figure(ld, obj, "basis", true, &it->basis));
-    TRY(kpi__json_get_dec(ld->doc, obj, "rate", true, &it->rate, NULL));
-    TRY(kpi__json_get_enum(ld->doc, obj, "within", false, scope_names, &scope, NULL));
-    TRY(kpi__json_get_enum(ld->doc, obj, "split", false, split_names, &split, NULL));
-    TRY(kpi__plan_get_figure(ld, obj, "weight", split == KPI__SPLIT_WEIGHT, &it->weight));
+    KPI__TRY(kpi__plan_get_figure(ld, obj, "basis", true, &it->basis));
+    KPI__TRY(kpi__json_get_dec(ld->doc, obj, "rate", true, &it->rate, NULL));
+    KPI__TRY(kpi__json_get_enum(ld->doc, obj, "within", false, scope_names, &scope, NULL));
+    KPI__TRY(kpi__json_get_enum(ld->doc, obj, "split", false, split_names, &split, NULL));
+    KPI__TRY(kpi__plan_get_figure(ld, obj, "weight", split == KPI__SPLIT_WEIGHT, &it->weight));
     it->scope = (enum kpi__tier_scope)scope;
     it->split = (enum kpi__pool_split)split;
     if (split == KPI__SPLIT_EQUAL && it->weight)
@@ -314,9 +307,9 @@ static kpi_status read_score_bonus(struct kpi__plan_load *ld, const json_t *obj,
     const kpi_rubric *r = ld->plan->rubric;
     if (r)
         def.total = r->d.total;
-    TRY(kpi__json_get_money(ld->doc, obj, "pool", true, &def.pool, NULL));
-    TRY(kpi__json_get_dec(ld->doc, obj, "total", !r, &def.total, NULL));
-    TRY(kpi__json_get_dec(ld->doc, obj, "gate", false, &def.gate, NULL));
+    KPI__TRY(kpi__json_get_money(ld->doc, obj, "pool", true, &def.pool, NULL));
+    KPI__TRY(kpi__json_get_dec(ld->doc, obj, "total", !r, &def.total, NULL));
+    KPI__TRY(kpi__json_get_dec(ld->doc, obj, "gate", false, &def.gate, NULL));
     if (def.pool < 0)
         return fail_at(ld, obj, "pool", KPI_EPLAN, "the bonus pool must not be negative");
     if (def.total <= 0)
@@ -328,7 +321,7 @@ static kpi_status read_score_bonus(struct kpi__plan_load *ld, const json_t *obj,
     def.places = it->places;
     /* the engine's checks of the definition (total > 0, gate in 0..1, pool >= 0) */
     kpi_money out;
-    TRY(kpi__plan_built(ld, obj, kpi_score_bonus(&def, 0, &out, NULL)));
+    KPI__TRY(kpi__plan_built(ld, obj, kpi_score_bonus(&def, 0, &out, NULL)));
     it->bonus = def;
     return KPI_OK;
 }
@@ -357,10 +350,10 @@ static kpi_status read_fine(struct kpi__plan_load *ld, const json_t *obj, struct
         kpi__json_pop(doc);
     }
     kpi__json_pop(doc);
-    TRY(st);
+    KPI__TRY(st);
     it->nsteps = n;
     int past = KPI_FINE_REPEAT_LAST;
-    TRY(kpi__json_get_enum(doc, obj, "past", false, past_names, &past, NULL));
+    KPI__TRY(kpi__json_get_enum(doc, obj, "past", false, past_names, &past, NULL));
     it->past = past;
     return kpi__plan_get_figure(ld, obj, "count", true, &it->count);
 }
@@ -370,18 +363,18 @@ static kpi_status read_streak(struct kpi__plan_load *ld, const json_t *obj, stru
     kpi__json *doc = ld->doc;
     int on, fire = KPI_STREAK_ONCE, scope = KPI__SCOPE_ALL;
     bool has_rank;
-    TRY(kpi__json_get_enum(doc, obj, "on", true, on_names, &on, NULL));
+    KPI__TRY(kpi__json_get_enum(doc, obj, "on", true, on_names, &on, NULL));
     it->streak_on = (enum kpi__streak_on)on;
     it->rank = 1;
-    TRY(kpi__json_get_int(doc, obj, "rank", false, 1, INT32_MAX, &it->rank, &has_rank));
+    KPI__TRY(kpi__json_get_int(doc, obj, "rank", false, 1, INT32_MAX, &it->rank, &has_rank));
     if (has_rank && on == KPI__STREAK_FAIL)
         return fail_at(ld, obj, "rank", KPI_EPLAN, "'rank' applies to \"on\": \"rank\" streaks only");
-    TRY(kpi__json_get_int(doc, obj, "length", true, 1, MAX_STREAK, &it->length, NULL));
-    TRY(kpi__json_get_enum(doc, obj, "fire", false, fire_names, &fire, NULL));
-    TRY(kpi__json_get_enum(doc, obj, "within", false, scope_names, &scope, NULL));
+    KPI__TRY(kpi__json_get_int(doc, obj, "length", true, 1, MAX_STREAK, &it->length, NULL));
+    KPI__TRY(kpi__json_get_enum(doc, obj, "fire", false, fire_names, &fire, NULL));
+    KPI__TRY(kpi__json_get_enum(doc, obj, "within", false, scope_names, &scope, NULL));
     it->fire = fire;
     it->scope = (enum kpi__tier_scope)scope;
-    TRY(kpi__json_get_money(doc, obj, "amount", on == KPI__STREAK_RANK, &it->amount, NULL));
+    KPI__TRY(kpi__json_get_money(doc, obj, "amount", on == KPI__STREAK_RANK, &it->amount, NULL));
     if (it->amount < 0)
         return fail_at(ld, obj, "amount", KPI_EPLAN, "a streak bonus must not be negative (use a fine)");
     return KPI_OK;
@@ -393,19 +386,19 @@ static kpi_status read_item(struct kpi__plan_load *ld, const json_t *obj, size_t
     struct kpi__plan_pay_item *it = &a->pay->items[index];
     kpi__json *doc = ld->doc;
     int kind;
-    TRY(kpi__json_get_enum(doc, obj, "kind", true, kind_names, &kind, NULL));
+    KPI__TRY(kpi__json_get_enum(doc, obj, "kind", true, kind_names, &kind, NULL));
     it->kind = (enum kpi__pay_kind)kind;
-    TRY(kpi__json_check_keys(doc, obj, kind_keys[kind]));
-    TRY(kpi__json_get_string(doc, obj, "id", true, &it->id, NULL));
+    KPI__TRY(kpi__json_check_keys(doc, obj, kind_keys[kind]));
+    KPI__TRY(kpi__json_get_string(doc, obj, "id", true, &it->id, NULL));
     for (size_t i = 0; i < index; i++)
         if (strcmp(a->pay->items[i].id, it->id) == 0)
             return kpi__plan_duplicate(ld, obj, it->id, "pay items");
     it->label = it->id;
-    TRY(kpi__json_get_string(doc, obj, "label", false, &it->label, NULL));
-    TRY(kpi__json_get_string(doc, obj, "note", false, &it->note, NULL));
+    KPI__TRY(kpi__json_get_string(doc, obj, "label", false, &it->label, NULL));
+    KPI__TRY(kpi__json_get_string(doc, obj, "note", false, &it->note, NULL));
     it->rounding = a->dflt.rounding;
     it->places = a->dflt.places;
-    TRY(kpi__plan_get_rounding(ld, obj, "rounding", 2, &it->rounding, &it->places));
+    KPI__TRY(kpi__plan_get_rounding(ld, obj, "rounding", 2, &it->rounding, &it->places));
     switch (it->kind) {
     case KPI__PAY_AMOUNT:
         return kpi__json_get_money(doc, obj, "amount", true, &it->amount, NULL);
@@ -428,8 +421,8 @@ kpi_status kpi__plan_read_pay(struct kpi__plan_load *ld, const json_t *value)
 {
     static const char *const keys[] = {"rounding", "schedules", "items", "note", NULL};
     kpi__json *doc = ld->doc;
-    TRY(kpi__json_object(doc, value, "pay"));
-    TRY(kpi__json_check_keys(doc, value, keys));
+    KPI__TRY(kpi__json_object(doc, value, "pay"));
+    KPI__TRY(kpi__json_check_keys(doc, value, keys));
     struct items_arg a = {kpi__calloc(1, sizeof *a.pay), {0}};
     if (!a.pay)
         return KPI_ENOMEM;

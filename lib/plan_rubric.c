@@ -7,13 +7,6 @@
 
 #include "plan_internal.h"
 
-#define TRY(x)                         \
-    do {                               \
-        kpi_status try_st_ = (x);      \
-        if (try_st_ != KPI_OK)         \
-            return try_st_;            \
-    } while (0)
-
 static const char *const input_kinds[] = {"number", "count", "grade", "list", NULL};
 
 /* Makes the builder the inputs and rubric readers share. */
@@ -89,8 +82,8 @@ kpi_status kpi__plan_read_inputs(struct kpi__plan_load *ld, const json_t *value)
 {
     static const char *const keys[] = {"kind", "label", "labels", "metric", "note", NULL};
     kpi__json *doc = ld->doc;
-    TRY(kpi__json_object(doc, value, "inputs"));
-    TRY(ensure_builder(ld, value));
+    KPI__TRY(kpi__json_object(doc, value, "inputs"));
+    KPI__TRY(ensure_builder(ld, value));
     const char *name;
     json_t *decl;
     kpi_status st = KPI_OK;
@@ -133,7 +126,7 @@ kpi_status kpi__plan_read_inputs(struct kpi__plan_load *ld, const json_t *value)
 /* An input name at @obj.@key that must be declared. */
 static kpi_status get_input(struct kpi__plan_load *ld, const json_t *obj, const char *key, const char **out)
 {
-    TRY(kpi__json_get_string(ld->doc, obj, key, true, out, NULL));
+    KPI__TRY(kpi__json_get_string(ld->doc, obj, key, true, out, NULL));
     const struct kpi_rubric_builder *b = ld->builder;
     if (kpi__rubric_find_input(&b->d, *out) != KPI__NO_INDEX)
         return KPI_OK;
@@ -220,12 +213,12 @@ static kpi_status read_category(struct kpi__plan_load *ld, const json_t *obj, vo
     kpi__json *doc = ld->doc;
     const char *id, *label = NULL;
     kpi_dec points, cap = KPI_DEC_UNSET, floor = KPI_DEC_UNSET;
-    TRY(kpi__json_check_keys(doc, obj, keys));
-    TRY(kpi__json_get_string(doc, obj, "id", true, &id, NULL));
-    TRY(kpi__json_get_string(doc, obj, "label", false, &label, NULL));
-    TRY(kpi__json_get_dec(doc, obj, "points", true, &points, NULL));
-    TRY(get_cap(ld, obj, "cap", &cap));
-    TRY(kpi__json_get_dec(doc, obj, "floor", false, &floor, NULL));
+    KPI__TRY(kpi__json_check_keys(doc, obj, keys));
+    KPI__TRY(kpi__json_get_string(doc, obj, "id", true, &id, NULL));
+    KPI__TRY(kpi__json_get_string(doc, obj, "label", false, &label, NULL));
+    KPI__TRY(kpi__json_get_dec(doc, obj, "points", true, &points, NULL));
+    KPI__TRY(get_cap(ld, obj, "cap", &cap));
+    KPI__TRY(kpi__json_get_dec(doc, obj, "floor", false, &floor, NULL));
     return built(ld, obj, kpi_rubric_builder_category(ld->builder, id, label, points, cap, floor));
 }
 
@@ -235,10 +228,10 @@ static kpi_status read_gate(struct kpi__plan_load *ld, const json_t *obj, void *
     kpi__json *doc = ld->doc;
     const char *id, *label = NULL;
     kpi_dec at_least;
-    TRY(kpi__json_check_keys(doc, obj, keys));
-    TRY(kpi__json_get_string(doc, obj, "id", true, &id, NULL));
-    TRY(kpi__json_get_string(doc, obj, "label", false, &label, NULL));
-    TRY(get_threshold(ld, obj, "at_least", true, *(const kpi_dec *)arg, &at_least));
+    KPI__TRY(kpi__json_check_keys(doc, obj, keys));
+    KPI__TRY(kpi__json_get_string(doc, obj, "id", true, &id, NULL));
+    KPI__TRY(kpi__json_get_string(doc, obj, "label", false, &label, NULL));
+    KPI__TRY(get_threshold(ld, obj, "at_least", true, *(const kpi_dec *)arg, &at_least));
     return built(ld, obj, kpi_rubric_builder_gate(ld->builder, id, label, at_least));
 }
 
@@ -249,10 +242,10 @@ static kpi_status read_eligibility(struct kpi__plan_load *ld, const json_t *obj,
     kpi__json *doc = ld->doc;
     const char *input, *reason = NULL;
     kpi_dec above;
-    TRY(kpi__json_check_keys(doc, obj, keys));
-    TRY(get_input(ld, obj, "input", &input));
-    TRY(kpi__json_get_dec(doc, obj, "above", true, &above, NULL));
-    TRY(kpi__json_get_string(doc, obj, "reason", false, &reason, NULL));
+    KPI__TRY(kpi__json_check_keys(doc, obj, keys));
+    KPI__TRY(get_input(ld, obj, "input", &input));
+    KPI__TRY(kpi__json_get_dec(doc, obj, "above", true, &above, NULL));
+    KPI__TRY(kpi__json_get_string(doc, obj, "reason", false, &reason, NULL));
     return built(ld, obj, kpi_rubric_builder_eligibility(ld->builder, input, above, reason));
 }
 
@@ -262,11 +255,11 @@ static kpi_status read_adjustment(struct kpi__plan_load *ld, const json_t *obj, 
     static const char *const keys[] = {"id", "label", "input", "each", "each_between", "cap", "floor", "note", NULL};
     kpi__json *doc = ld->doc;
     kpi_rubric_adjustment a = KPI_RUBRIC_ADJUSTMENT_INIT;
-    TRY(kpi__json_check_keys(doc, obj, keys));
-    TRY(kpi__json_get_string(doc, obj, "id", true, &a.id, NULL));
-    TRY(kpi__json_get_string(doc, obj, "label", false, &a.label, NULL));
-    TRY(get_input(ld, obj, "input", &a.input));
-    TRY(kpi__json_get_dec(doc, obj, "each", false, &a.each, NULL));
+    KPI__TRY(kpi__json_check_keys(doc, obj, keys));
+    KPI__TRY(kpi__json_get_string(doc, obj, "id", true, &a.id, NULL));
+    KPI__TRY(kpi__json_get_string(doc, obj, "label", false, &a.label, NULL));
+    KPI__TRY(get_input(ld, obj, "input", &a.input));
+    KPI__TRY(kpi__json_get_dec(doc, obj, "each", false, &a.each, NULL));
     const json_t *range = json_object_get(obj, "each_between");
     if (range) {
         kpi__json_push_key(doc, "each_between");
@@ -279,10 +272,10 @@ static kpi_status read_adjustment(struct kpi__plan_load *ld, const json_t *obj, 
             kpi__json_pop(doc);
         }
         kpi__json_pop(doc);
-        TRY(st);
+        KPI__TRY(st);
     }
-    TRY(kpi__json_get_dec(doc, obj, "cap", false, &a.cap, NULL));
-    TRY(kpi__json_get_dec(doc, obj, "floor", false, &a.floor, NULL));
+    KPI__TRY(kpi__json_get_dec(doc, obj, "cap", false, &a.cap, NULL));
+    KPI__TRY(kpi__json_get_dec(doc, obj, "floor", false, &a.floor, NULL));
     return built(ld, obj, kpi_rubric_builder_adjustment(ld->builder, &a));
 }
 
@@ -325,7 +318,7 @@ static kpi_status band_end(struct kpi__plan_load *ld, const json_t *band, const 
         }
         seen = keys[k];
         *end = kinds[k];
-        TRY(kpi__json_get_dec(ld->doc, band, keys[k], true, value, NULL));
+        KPI__TRY(kpi__json_get_dec(ld->doc, band, keys[k], true, value, NULL));
     }
     return KPI_OK;
 }
@@ -340,11 +333,11 @@ static kpi_status read_band(struct kpi__plan_load *ld, const json_t *obj, void *
     kpi_dec low, high, points;
     kpi_tier_end low_end, high_end;
     const char *label = NULL;
-    TRY(kpi__json_check_keys(ld->doc, obj, keys));
-    TRY(band_end(ld, obj, low_keys, &low, &low_end));
-    TRY(band_end(ld, obj, high_keys, &high, &high_end));
-    TRY(kpi__json_get_dec(ld->doc, obj, "points", true, &points, NULL));
-    TRY(kpi__json_get_string(ld->doc, obj, "label", false, &label, NULL));
+    KPI__TRY(kpi__json_check_keys(ld->doc, obj, keys));
+    KPI__TRY(band_end(ld, obj, low_keys, &low, &low_end));
+    KPI__TRY(band_end(ld, obj, high_keys, &high, &high_end));
+    KPI__TRY(kpi__json_get_dec(ld->doc, obj, "points", true, &points, NULL));
+    KPI__TRY(kpi__json_get_string(ld->doc, obj, "label", false, &label, NULL));
     if (low_end == KPI_END_UNBOUNDED && high_end == KPI_END_UNBOUNDED)
         return kpi__json_fail(ld->doc, obj, KPI_EPLAN,
                               "a band needs a lower end (at_least, above, from) or an upper end (at_most, below, to)");
@@ -357,10 +350,10 @@ static kpi_status read_event(struct kpi__plan_load *ld, const json_t *obj, void 
     static const char *const keys[] = {"input", "each", "label", "note", NULL};
     const char *input, *label = NULL;
     kpi_dec each;
-    TRY(kpi__json_check_keys(ld->doc, obj, keys));
-    TRY(get_input(ld, obj, "input", &input));
-    TRY(kpi__json_get_dec(ld->doc, obj, "each", true, &each, NULL));
-    TRY(kpi__json_get_string(ld->doc, obj, "label", false, &label, NULL));
+    KPI__TRY(kpi__json_check_keys(ld->doc, obj, keys));
+    KPI__TRY(get_input(ld, obj, "input", &input));
+    KPI__TRY(kpi__json_get_dec(ld->doc, obj, "each", true, &each, NULL));
+    KPI__TRY(kpi__json_get_string(ld->doc, obj, "label", false, &label, NULL));
     return built(ld, obj, kpi_rubric_builder_event(ld->builder, input, each, label));
 }
 
@@ -372,11 +365,11 @@ static kpi_status read_part(struct kpi__plan_load *ld, const json_t *obj, void *
     const char *input, *label = NULL;
     kpi_dec weight;
     int of = KPI_PART_VALUE;
-    TRY(kpi__json_check_keys(ld->doc, obj, keys));
-    TRY(get_input(ld, obj, "input", &input));
-    TRY(kpi__json_get_dec(ld->doc, obj, "weight", true, &weight, NULL));
-    TRY(kpi__json_get_enum(ld->doc, obj, "of", false, of_names, &of, NULL));
-    TRY(kpi__json_get_string(ld->doc, obj, "label", false, &label, NULL));
+    KPI__TRY(kpi__json_check_keys(ld->doc, obj, keys));
+    KPI__TRY(get_input(ld, obj, "input", &input));
+    KPI__TRY(kpi__json_get_dec(ld->doc, obj, "weight", true, &weight, NULL));
+    KPI__TRY(kpi__json_get_enum(ld->doc, obj, "of", false, of_names, &of, NULL));
+    KPI__TRY(kpi__json_get_string(ld->doc, obj, "label", false, &label, NULL));
     return built(ld, obj, kpi_rubric_builder_part(ld->builder, input, weight, of, label));
 }
 
@@ -411,27 +404,27 @@ static kpi_status read_rule_fields(struct kpi__plan_load *ld, const json_t *obj,
 {
     kpi__json *doc = ld->doc;
     if (s->rule != KPI_RULE_EVENTS && s->rule != KPI_RULE_WEIGHTED)
-        TRY(get_input(ld, obj, "input", &s->input));
+        KPI__TRY(get_input(ld, obj, "input", &s->input));
     switch (s->rule) {
     case KPI_RULE_LINEAR: {
         static const char *const better[] = {"higher", "lower", NULL};
         int lower = 0;
-        TRY(kpi__json_get_enum(doc, obj, "better", false, better, &lower, NULL));
+        KPI__TRY(kpi__json_get_enum(doc, obj, "better", false, better, &lower, NULL));
         s->lower_is_better = lower;
-        TRY(kpi__json_get_dec(doc, obj, "target", true, &s->target, NULL));
-        TRY(kpi__json_get_dec(doc, obj, "limit", lower, &s->limit, NULL));
+        KPI__TRY(kpi__json_get_dec(doc, obj, "target", true, &s->target, NULL));
+        KPI__TRY(kpi__json_get_dec(doc, obj, "limit", lower, &s->limit, NULL));
         if (!lower && json_object_get(obj, "limit"))
             return kpi__json_fail(doc, obj, KPI_EPLAN, "'limit' applies only with \"better\": \"lower\"");
         return get_cap(ld, obj, "cap", &s->cap);
     }
     case KPI_RULE_RANGE:
-        TRY(kpi__json_get_dec(doc, obj, "low", true, &s->low, NULL));
-        TRY(kpi__json_get_dec(doc, obj, "high", true, &s->high, NULL));
-        TRY(kpi__json_get_dec(doc, obj, "tolerance", false, &s->tolerance, NULL));
+        KPI__TRY(kpi__json_get_dec(doc, obj, "low", true, &s->low, NULL));
+        KPI__TRY(kpi__json_get_dec(doc, obj, "high", true, &s->high, NULL));
+        KPI__TRY(kpi__json_get_dec(doc, obj, "tolerance", false, &s->tolerance, NULL));
         return kpi__json_get_dec(doc, obj, "tolerance_points", false, &s->tolerance_points, NULL);
     case KPI_RULE_EVENTS:
-        TRY(kpi__json_get_dec(doc, obj, "start", false, &s->start, NULL));
-        TRY(kpi__json_get_dec(doc, obj, "floor", false, &s->floor, NULL));
+        KPI__TRY(kpi__json_get_dec(doc, obj, "start", false, &s->start, NULL));
+        KPI__TRY(kpi__json_get_dec(doc, obj, "floor", false, &s->floor, NULL));
         return get_cap(ld, obj, "cap", &s->cap);
     case KPI_RULE_WEIGHTED:
     case KPI_RULE_SCORE:
@@ -446,16 +439,16 @@ static kpi_status read_rows(struct kpi__plan_load *ld, const json_t *obj, kpi_ru
     const json_t *arr;
     switch (rule) {
     case KPI_RULE_BANDS:
-        TRY(nonempty_array(ld, obj, "bands", "band", &arr));
-        TRY(kpi__plan_check_count(ld, obj, "bands", kpi__limits()->bands, "bands", "bands"));
+        KPI__TRY(nonempty_array(ld, obj, "bands", "band", &arr));
+        KPI__TRY(kpi__plan_check_count(ld, obj, "bands", kpi__limits()->bands, "bands", "bands"));
         return each_element(ld, obj, "bands", read_band, NULL);
     case KPI_RULE_GRADES:
         return read_grades(ld, obj);
     case KPI_RULE_EVENTS:
-        TRY(nonempty_array(ld, obj, "events", "event", &arr));
+        KPI__TRY(nonempty_array(ld, obj, "events", "event", &arr));
         return each_element(ld, obj, "events", read_event, NULL);
     case KPI_RULE_WEIGHTED:
-        TRY(nonempty_array(ld, obj, "parts", "part", &arr));
+        KPI__TRY(nonempty_array(ld, obj, "parts", "part", &arr));
         return each_element(ld, obj, "parts", read_part, NULL);
     default:
         return KPI_OK;
@@ -468,23 +461,23 @@ static kpi_status read_item(struct kpi__plan_load *ld, const json_t *obj, void *
     kpi__json *doc = ld->doc;
     kpi_rubric_item s = KPI_RUBRIC_ITEM_INIT;
     int rule, na = KPI_NA_INHERIT;
-    TRY(kpi__json_get_enum(doc, obj, "rule", true, rule_names, &rule, NULL));
+    KPI__TRY(kpi__json_get_enum(doc, obj, "rule", true, rule_names, &rule, NULL));
     s.rule = rule;
-    TRY(kpi__json_check_keys(doc, obj, rule_keys[rule]));
-    TRY(kpi__json_get_string(doc, obj, "id", true, &s.id, NULL));
-    TRY(kpi__json_get_string(doc, obj, "label", false, &s.label, NULL));
-    TRY(kpi__json_get_string(doc, obj, "category", false, &s.category, NULL));
-    TRY(kpi__json_get_dec(doc, obj, "points", true, &s.points, NULL));
-    TRY(kpi__json_get_enum(doc, obj, "na", false, na_names, &na, NULL));
+    KPI__TRY(kpi__json_check_keys(doc, obj, rule_keys[rule]));
+    KPI__TRY(kpi__json_get_string(doc, obj, "id", true, &s.id, NULL));
+    KPI__TRY(kpi__json_get_string(doc, obj, "label", false, &s.label, NULL));
+    KPI__TRY(kpi__json_get_string(doc, obj, "category", false, &s.category, NULL));
+    KPI__TRY(kpi__json_get_dec(doc, obj, "points", true, &s.points, NULL));
+    KPI__TRY(kpi__json_get_enum(doc, obj, "na", false, na_names, &na, NULL));
     s.na = na;
     bool critical = false;
-    TRY(kpi__json_get_bool(doc, obj, "critical", false, &critical, NULL));
+    KPI__TRY(kpi__json_get_bool(doc, obj, "critical", false, &critical, NULL));
     s.critical = critical;
-    TRY(kpi__json_get_dec(doc, obj, "critical_below", false, &s.critical_below, NULL));
+    KPI__TRY(kpi__json_get_dec(doc, obj, "critical_below", false, &s.critical_below, NULL));
     if (s.critical_below != KPI_DEC_UNSET && !critical)
         return kpi__json_fail(doc, obj, KPI_EPLAN, "'critical_below' needs \"critical\": true");
-    TRY(read_rule_fields(ld, obj, &s));
-    TRY(built(ld, obj, kpi_rubric_builder_item(ld->builder, &s)));
+    KPI__TRY(read_rule_fields(ld, obj, &s));
+    KPI__TRY(built(ld, obj, kpi_rubric_builder_item(ld->builder, &s)));
     return read_rows(ld, obj, rule);
 }
 
@@ -499,7 +492,7 @@ static kpi_status read_options(struct kpi__plan_load *ld, const json_t *value, k
     o.round_mode = ld->plan->round_mode;
     o.places = ld->plan->places;
     o.total_mode = ld->plan->total_mode;
-    TRY(kpi__json_get_dec(doc, value, "total", true, total, NULL));
+    KPI__TRY(kpi__json_get_dec(doc, value, "total", true, total, NULL));
     if (*total <= 0) {
         kpi__json_push_key(doc, "total");
         kpi_status st = kpi__json_fail(doc, json_object_get(value, "total"), KPI_EPLAN,
@@ -509,11 +502,11 @@ static kpi_status read_options(struct kpi__plan_load *ld, const json_t *value, k
     }
     int na = o.na, critical = o.critical;
     bool cap_total = false;
-    TRY(kpi__json_get_enum(doc, value, "na", false, na_names, &na, NULL));
-    TRY(kpi__json_get_enum(doc, value, "critical", false, critical_names, &critical, NULL));
-    TRY(kpi__json_get_bool(doc, value, "cap_total", false, &cap_total, NULL));
-    TRY(kpi__json_get_dec(doc, value, "floor_total", false, &o.floor_total, NULL));
-    TRY(get_threshold(ld, value, "pass_mark", false, *total, &o.pass_mark));
+    KPI__TRY(kpi__json_get_enum(doc, value, "na", false, na_names, &na, NULL));
+    KPI__TRY(kpi__json_get_enum(doc, value, "critical", false, critical_names, &critical, NULL));
+    KPI__TRY(kpi__json_get_bool(doc, value, "cap_total", false, &cap_total, NULL));
+    KPI__TRY(kpi__json_get_dec(doc, value, "floor_total", false, &o.floor_total, NULL));
+    KPI__TRY(get_threshold(ld, value, "pass_mark", false, *total, &o.pass_mark));
     o.na = na;
     o.critical = critical;
     o.cap_total = cap_total;
@@ -525,20 +518,20 @@ kpi_status kpi__plan_read_rubric(struct kpi__plan_load *ld, const json_t *value)
     static const char *const keys[] = {"total", "cap_total", "floor_total", "na", "critical", "pass_mark", "gates",
                                        "eligibility", "categories", "items", "adjustments", "note", NULL};
     kpi__json *doc = ld->doc;
-    TRY(kpi__json_object(doc, value, "rubric"));
-    TRY(kpi__json_check_keys(doc, value, keys));
+    KPI__TRY(kpi__json_object(doc, value, "rubric"));
+    KPI__TRY(kpi__json_check_keys(doc, value, keys));
     if (!ld->has_inputs)
         return kpi__json_fail(doc, value, KPI_EPLAN,
                               "a plan with a rubric declares the inputs it reads in a top-level \"inputs\" object");
     kpi_dec total;
-    TRY(read_options(ld, value, &total));
+    KPI__TRY(read_options(ld, value, &total));
     const json_t *items;
-    TRY(nonempty_array(ld, value, "items", "item", &items));
-    TRY(kpi__plan_check_count(ld, value, "items", kpi__limits()->rubric_items, "rubric_items", "items"));
-    TRY(each_element(ld, value, "categories", read_category, NULL));
-    TRY(each_element(ld, value, "items", read_item, NULL));
-    TRY(each_element(ld, value, "adjustments", read_adjustment, NULL));
-    TRY(each_element(ld, value, "gates", read_gate, &total));
-    TRY(each_element(ld, value, "eligibility", read_eligibility, NULL));
+    KPI__TRY(nonempty_array(ld, value, "items", "item", &items));
+    KPI__TRY(kpi__plan_check_count(ld, value, "items", kpi__limits()->rubric_items, "rubric_items", "items"));
+    KPI__TRY(each_element(ld, value, "categories", read_category, NULL));
+    KPI__TRY(each_element(ld, value, "items", read_item, NULL));
+    KPI__TRY(each_element(ld, value, "adjustments", read_adjustment, NULL));
+    KPI__TRY(each_element(ld, value, "gates", read_gate, &total));
+    KPI__TRY(each_element(ld, value, "eligibility", read_eligibility, NULL));
     return built(ld, value, kpi_rubric_build(&ld->plan->rubric, ld->builder));
 }

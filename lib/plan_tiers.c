@@ -11,13 +11,6 @@
 #include "lint_internal.h"
 #include "plan_internal.h"
 
-#define TRY(x)                         \
-    do {                               \
-        kpi_status try_st_ = (x);      \
-        if (try_st_ != KPI_OK)         \
-            return try_st_;            \
-    } while (0)
-
 static const char *const basis_names[] = {"score", "percentile", "rank", NULL};         /* KPI_TIER_BY_* */
 static const char *const scope_names[] = {"all", "team", "centre", NULL};               /* KPI__SCOPE_* */
 static const char *const how_names[] = {"min", "max", "mean", "last", "sum", NULL};     /* KPI_PERIODS_* */
@@ -53,8 +46,8 @@ static kpi_status explicit_end(struct kpi__plan_load *ld, const json_t *obj, con
 {
     bool has_value, has_end;
     int e = KPI_END_UNSTATED;
-    TRY(kpi__json_get_dec(ld->doc, obj, key, false, value, &has_value));
-    TRY(kpi__json_get_enum(ld->doc, obj, end_key, false, end_names, &e, &has_end));
+    KPI__TRY(kpi__json_get_dec(ld->doc, obj, key, false, value, &has_value));
+    KPI__TRY(kpi__json_get_enum(ld->doc, obj, end_key, false, end_names, &e, &has_end));
     if (has_end && !has_value) {
         kpi__json_push_key(ld->doc, end_key);
         kpi_status st = kpi__json_fail(ld->doc, json_object_get(obj, end_key), KPI_EPLAN,
@@ -74,8 +67,8 @@ static kpi_status read_band(struct kpi__plan_load *ld, const json_t *obj, size_t
     static const char *const keys[] = {"label", "range", "from", "to", "from_end", "to_end", "note", NULL};
     kpi_tier_band *b = &((kpi_tier_band *)arg)[index];
     kpi__json *doc = ld->doc;
-    TRY(kpi__json_check_keys(doc, obj, keys));
-    TRY(kpi__json_get_string(doc, obj, "label", true, &b->label, NULL));
+    KPI__TRY(kpi__json_check_keys(doc, obj, keys));
+    KPI__TRY(kpi__json_get_string(doc, obj, "label", true, &b->label, NULL));
     bool has_range = json_object_get(obj, "range") != NULL;
     bool has_explicit = json_object_get(obj, "from") || json_object_get(obj, "to") ||
                         json_object_get(obj, "from_end") || json_object_get(obj, "to_end");
@@ -84,15 +77,15 @@ static kpi_status read_band(struct kpi__plan_load *ld, const json_t *obj, size_t
                               "band '%s' gives both \"range\" and from/to; give one of them", b->label);
     if (has_range) {
         struct kpi__interval iv;
-        TRY(kpi__plan_get_interval(ld, obj, "range", false, &iv));
+        KPI__TRY(kpi__plan_get_interval(ld, obj, "range", false, &iv));
         b->from = iv.from;
         b->from_end = iv.from_end;
         b->to = iv.to;
         b->to_end = iv.to_end;
         return KPI_OK;
     }
-    TRY(explicit_end(ld, obj, "from", "from_end", &b->from, &b->from_end));
-    TRY(explicit_end(ld, obj, "to", "to_end", &b->to, &b->to_end));
+    KPI__TRY(explicit_end(ld, obj, "from", "from_end", &b->from, &b->from_end));
+    KPI__TRY(explicit_end(ld, obj, "to", "to_end", &b->to, &b->to_end));
     if (b->from_end == KPI_END_UNBOUNDED && b->to_end == KPI_END_UNBOUNDED)
         return kpi__json_fail(doc, obj, KPI_EPLAN,
                               "band '%s' needs \"range\" (\"[80, 90)\") or at least one of \"from\" and \"to\"",
@@ -135,12 +128,12 @@ static kpi_status read_quota(struct kpi__plan_load *ld, const json_t *obj, size_
     kpi__json *doc = ld->doc;
     bool has_share, has_count, has_rest, rest = false;
     int limit = KPI_QUOTA_AT_MOST;
-    TRY(kpi__json_check_keys(doc, obj, keys));
-    TRY(kpi__json_get_string(doc, obj, "label", true, &q->label, NULL));
-    TRY(kpi__json_get_dec(doc, obj, "share", false, &q->share, &has_share));
-    TRY(kpi__json_get_int(doc, obj, "count", false, 0, INT32_MAX, &q->count, &has_count));
-    TRY(kpi__json_get_bool(doc, obj, "rest", false, &rest, &has_rest));
-    TRY(kpi__json_get_enum(doc, obj, "limit", false, limit_names, &limit, NULL));
+    KPI__TRY(kpi__json_check_keys(doc, obj, keys));
+    KPI__TRY(kpi__json_get_string(doc, obj, "label", true, &q->label, NULL));
+    KPI__TRY(kpi__json_get_dec(doc, obj, "share", false, &q->share, &has_share));
+    KPI__TRY(kpi__json_get_int(doc, obj, "count", false, 0, INT32_MAX, &q->count, &has_count));
+    KPI__TRY(kpi__json_get_bool(doc, obj, "rest", false, &rest, &has_rest));
+    KPI__TRY(kpi__json_get_enum(doc, obj, "limit", false, limit_names, &limit, NULL));
     if (has_rest && !rest) {
         kpi__json_push_key(doc, "rest");
         kpi_status st = kpi__json_fail(doc, json_object_get(obj, "rest"), KPI_EPLAN,
@@ -161,8 +154,8 @@ static kpi_status read_quotas(struct kpi__plan_load *ld, const json_t *obj, stru
 {
     kpi_forced_options o = KPI_FORCED_OPTIONS_INIT;
     int rounding = o.rounding, ties = o.ties;
-    TRY(kpi__json_get_enum(ld->doc, obj, "rounding", false, round_names, &rounding, NULL));
-    TRY(kpi__json_get_enum(ld->doc, obj, "ties", false, tie_names, &ties, NULL));
+    KPI__TRY(kpi__json_get_enum(ld->doc, obj, "rounding", false, round_names, &rounding, NULL));
+    KPI__TRY(kpi__json_get_enum(ld->doc, obj, "ties", false, tie_names, &ties, NULL));
     o.rounding = rounding;
     o.ties = ties;
     size_t n = json_array_size(json_object_get(obj, "quotas"));
@@ -240,7 +233,7 @@ static kpi_status read_rank(struct kpi__plan_load *ld, const json_t *obj, struct
 static kpi_status read_gate(struct kpi__plan_load *ld, const json_t *obj, struct kpi__plan_tier *t)
 {
     bool present;
-    TRY(kpi__json_get_string(ld->doc, obj, "gate", false, &t->gate, &present));
+    KPI__TRY(kpi__json_get_string(ld->doc, obj, "gate", false, &t->gate, &present));
     if (!present)
         return KPI_OK;
     const kpi_rubric *r = ld->plan->rubric;
@@ -273,23 +266,23 @@ static kpi_status read_tier(struct kpi__plan_load *ld, const json_t *obj, size_t
     kpi_rank_options rank = KPI_RANK_OPTIONS_INIT;
     t->rank = rank;
     t->how = KPI_PERIODS_MIN;
-    TRY(kpi__json_check_keys(doc, obj, keys));
-    TRY(kpi__json_get_string(doc, obj, "id", true, &t->id, NULL));
+    KPI__TRY(kpi__json_check_keys(doc, obj, keys));
+    KPI__TRY(kpi__json_get_string(doc, obj, "id", true, &t->id, NULL));
     for (size_t i = 0; i < index; i++)
         if (strcmp(tiers->items[i].id, t->id) == 0)
             return kpi__plan_duplicate(ld, obj, t->id, "tier tables");
     t->label = t->id;
-    TRY(kpi__json_get_string(doc, obj, "label", false, &t->label, NULL));
-    TRY(kpi__json_get_string(doc, obj, "note", false, &t->note, NULL));
+    KPI__TRY(kpi__json_get_string(doc, obj, "label", false, &t->label, NULL));
+    KPI__TRY(kpi__json_get_string(doc, obj, "note", false, &t->note, NULL));
     int basis = KPI_TIER_BY_SCORE, scope = KPI__SCOPE_ALL;
     bool has_basis;
-    TRY(kpi__json_get_enum(doc, obj, "basis", false, basis_names, &basis, &has_basis));
-    TRY(kpi__json_get_enum(doc, obj, "within", false, scope_names, &scope, NULL));
+    KPI__TRY(kpi__json_get_enum(doc, obj, "basis", false, basis_names, &basis, &has_basis));
+    KPI__TRY(kpi__json_get_enum(doc, obj, "within", false, scope_names, &scope, NULL));
     t->basis = basis;
     t->scope = (enum kpi__tier_scope)scope;
-    TRY(read_periods(ld, obj, t));
-    TRY(read_gate(ld, obj, t));
-    TRY(read_rank(ld, obj, t));
+    KPI__TRY(read_periods(ld, obj, t));
+    KPI__TRY(read_gate(ld, obj, t));
+    KPI__TRY(read_rank(ld, obj, t));
     bool has_bands = json_object_get(obj, "bands") != NULL, has_quotas = json_object_get(obj, "quotas") != NULL;
     if (has_bands == has_quotas)
         return kpi__json_fail(doc, obj, KPI_EPLAN,
@@ -317,11 +310,11 @@ static kpi_status read_tier(struct kpi__plan_load *ld, const json_t *obj, size_t
 kpi_status kpi__plan_read_tiers(struct kpi__plan_load *ld, const json_t *value)
 {
     kpi__json *doc = ld->doc;
-    TRY(kpi__json_array(doc, value, "tiers"));
+    KPI__TRY(kpi__json_array(doc, value, "tiers"));
     size_t n = json_array_size(value);
     if (n == 0)
         return kpi__json_fail(doc, value, KPI_EPLAN, "'tiers' must list at least one tier table");
-    TRY(kpi__plan_check_count(ld, value, NULL, kpi__limits()->tiers, "tiers", "tier tables"));
+    KPI__TRY(kpi__plan_check_count(ld, value, NULL, kpi__limits()->tiers, "tiers", "tier tables"));
     struct kpi__plan_tiers *tiers = kpi__calloc(1, sizeof *tiers);
     if (!tiers)
         return KPI_ENOMEM;

@@ -10,13 +10,6 @@
 #include "lint_internal.h"
 #include "rubric_internal.h"
 
-#define TRY(x)                         \
-    do {                               \
-        kpi_status try_st_ = (x);      \
-        if (try_st_ != KPI_OK)         \
-            return try_st_;            \
-    } while (0)
-
 static kpi_status lint_totals(const struct kpi__rubric_data *d, kpi_lint *lint)
 {
     kpi__i128 sum = 0;
@@ -30,11 +23,11 @@ static kpi_status lint_totals(const struct kpi__rubric_data *d, kpi_lint *lint)
         char path[48];
         snprintf(path, sizeof path, "categories[%zu]", k);
         if (in_cat != cat->points && kpi__i128_fits(in_cat))
-            TRY(kpi__lint_add(lint, KPI_LINT_WARNING, "category-total", path,
+            KPI__TRY(kpi__lint_add(lint, KPI_LINT_WARNING, "category-total", path,
                               "the items of category %s add up to %s points, but the category is worth %s",
                               cat->label, kpi__num((kpi_dec)in_cat).s, kpi__num(cat->points).s));
         if (cat->cap == KPI_DEC_NO_CAP || cat->cap > cat->points)
-            TRY(kpi__lint_add(lint, KPI_LINT_WARNING, "item-can-exceed", path,
+            KPI__TRY(kpi__lint_add(lint, KPI_LINT_WARNING, "item-can-exceed", path,
                               "category %s can exceed its %s points (cap %s)", cat->label, kpi__num(cat->points).s,
                               cat->cap == KPI_DEC_NO_CAP ? "none" : kpi__num(cat->cap).s));
     }
@@ -42,18 +35,18 @@ static kpi_status lint_totals(const struct kpi__rubric_data *d, kpi_lint *lint)
         if (d->items[i].category == KPI__NO_INDEX)
             sum += d->items[i].spec.points;
     if (sum != d->total && kpi__i128_fits(sum))
-        TRY(kpi__lint_add(lint, KPI_LINT_WARNING, "points-total", "total",
+        KPI__TRY(kpi__lint_add(lint, KPI_LINT_WARNING, "points-total", "total",
                           "items and categories add up to %s points, but the stated total is %s",
                           kpi__num((kpi_dec)sum).s, kpi__num(d->total).s));
     if (d->options.pass_mark != KPI_DEC_UNSET && d->options.pass_mark > d->total)
-        TRY(kpi__lint_add(lint, KPI_LINT_WARNING, "pass-mark-unreachable", "pass_mark",
+        KPI__TRY(kpi__lint_add(lint, KPI_LINT_WARNING, "pass-mark-unreachable", "pass_mark",
                           "the pass mark %s is above the total %s", kpi__num(d->options.pass_mark).s,
                           kpi__num(d->total).s));
     for (size_t g = 0; g < d->ngates; g++) {
         char path[32];
         snprintf(path, sizeof path, "gates[%zu]", g);
         if (d->gates[g].at_least > d->total)
-            TRY(kpi__lint_add(lint, KPI_LINT_WARNING, "pass-mark-unreachable", path,
+            KPI__TRY(kpi__lint_add(lint, KPI_LINT_WARNING, "pass-mark-unreachable", path,
                               "gate %s needs %s, above the total %s", d->gates[g].label,
                               kpi__num(d->gates[g].at_least).s, kpi__num(d->total).s));
     }
@@ -92,14 +85,14 @@ static kpi_status lint_exceed(const struct kpi__item *it, size_t i, kpi_lint *li
         for (size_t j = 0; j < it->nbands; j++) {
             snprintf(path, sizeof path, "items[%zu].bands[%zu].points", i, j);
             if (it->bands[j].points > s->points)
-                TRY(exceed(lint, it, path, "%s in a band", it->bands[j].points));
+                KPI__TRY(exceed(lint, it, path, "%s in a band", it->bands[j].points));
         }
         return KPI_OK;
     case KPI_RULE_GRADES:
         snprintf(path, sizeof path, "items[%zu].grades", i);
         for (size_t j = 0; j < it->nrows; j++)
             if (it->rows[j].value > s->points)
-                TRY(exceed(lint, it, path, "%s for a grade", it->rows[j].value));
+                KPI__TRY(exceed(lint, it, path, "%s for a grade", it->rows[j].value));
         return KPI_OK;
     case KPI_RULE_RANGE:
         snprintf(path, sizeof path, "items[%zu].tolerance_points", i);
@@ -112,7 +105,7 @@ static kpi_status lint_exceed(const struct kpi__item *it, size_t i, kpi_lint *li
             adds |= it->rows[j].value > 0;
         snprintf(path, sizeof path, "items[%zu].start", i);
         if (s->start != KPI_DEC_UNSET && s->start > s->points && (s->cap == KPI_DEC_UNSET || s->cap > s->points))
-            TRY(exceed(lint, it, path, "%s before any event", s->start));
+            KPI__TRY(exceed(lint, it, path, "%s before any event", s->start));
         snprintf(path, sizeof path, "items[%zu].cap", i);
         if (adds && s->cap == KPI_DEC_NO_CAP)
             return uncapped(lint, it, path);
@@ -129,10 +122,10 @@ static kpi_status lint_exceed(const struct kpi__item *it, size_t i, kpi_lint *li
         }
         snprintf(path, sizeof path, "items[%zu].parts", i);
         if (w != KPI_DEC_ONE && kpi__i128_fits(w))
-            TRY(kpi__lint_add(lint, KPI_LINT_WARNING, "weights-total", path,
+            KPI__TRY(kpi__lint_add(lint, KPI_LINT_WARNING, "weights-total", path,
                               "the weights of item %s add up to %s, not 1 (100%%)", s->label, kpi__num((kpi_dec)w).s));
         if (sums)
-            TRY(kpi__lint_add(lint, KPI_LINT_WARNING, "item-can-exceed", path,
+            KPI__TRY(kpi__lint_add(lint, KPI_LINT_WARNING, "item-can-exceed", path,
                               "item %s sums a list, which its scale does not bound: it can exceed its %s points",
                               s->label, kpi__num(s->points).s));
         return KPI_OK;
@@ -241,7 +234,7 @@ static kpi_status lint_grades(const struct kpi__rubric_data *d, const struct kpi
     snprintf(path, sizeof path, "items[%zu].grades", i);
     for (size_t j = 0; j < in->nlabels; j++)
         if (!has_row(it, in->labels[j]))
-            TRY(kpi__lint_add(lint, KPI_LINT_WARNING, "grade-missing-label", path,
+            KPI__TRY(kpi__lint_add(lint, KPI_LINT_WARNING, "grade-missing-label", path,
                               "item %s gives no points for grade '%s', which input %s can hold", it->spec.label,
                               in->labels[j], in->name));
     for (size_t j = 0; j < it->nrows; j++) {
@@ -249,7 +242,7 @@ static kpi_status lint_grades(const struct kpi__rubric_data *d, const struct kpi
         for (size_t m = 0; m < in->nlabels && !known; m++)
             known = strcmp(in->labels[m], it->rows[j].name) == 0;
         if (!known)
-            TRY(kpi__lint_add(lint, KPI_LINT_WARNING, "grade-unknown-label", path,
+            KPI__TRY(kpi__lint_add(lint, KPI_LINT_WARNING, "grade-unknown-label", path,
                               "item %s maps grade '%s', which input %s never holds (its labels are declared)",
                               it->spec.label, it->rows[j].name, in->name));
     }
@@ -290,7 +283,7 @@ kpi_status kpi__rubric_lint_inputs(const kpi_rubric *rubric, kpi_lint *lint, kpi
                                       "input %s (%s) is declared but no rule reads it", d->inputs[k].name,
                                       d->inputs[k].label);
         kpi__free(p);
-        TRY(st);
+        KPI__TRY(st);
     }
     return KPI_OK;
 }
@@ -298,14 +291,14 @@ kpi_status kpi__rubric_lint_inputs(const kpi_rubric *rubric, kpi_lint *lint, kpi
 kpi_status kpi__rubric_lint_rules(const kpi_rubric *rubric, kpi_lint *lint)
 {
     const struct kpi__rubric_data *d = &rubric->d;
-    TRY(lint_totals(d, lint));
+    KPI__TRY(lint_totals(d, lint));
     for (size_t i = 0; i < d->nitems; i++) {
         const struct kpi__item *it = &d->items[i];
-        TRY(lint_exceed(it, i, lint));
+        KPI__TRY(lint_exceed(it, i, lint));
         if (it->spec.rule == KPI_RULE_BANDS)
-            TRY(lint_bands(it, i, lint));
+            KPI__TRY(lint_bands(it, i, lint));
         if (it->spec.rule == KPI_RULE_GRADES)
-            TRY(lint_grades(d, it, i, lint));
+            KPI__TRY(lint_grades(d, it, i, lint));
     }
     return KPI_OK;
 }

@@ -11,13 +11,6 @@
 
 #include "rubric_internal.h"
 
-#define TRY(x)                         \
-    do {                               \
-        kpi_status try_st_ = (x);      \
-        if (try_st_ != KPI_OK)         \
-            return try_st_;            \
-    } while (0)
-
 struct ctx {
     const struct kpi__rubric_data *d;
     const kpi_inputs *in;
@@ -95,7 +88,7 @@ struct item_eval {
 static kpi_status eval_linear(struct ctx *c, const kpi_rubric_item *s, struct item_eval *e)
 {
     kpi_dec v;
-    TRY(get_number(c, s->input, &v, &e->na));
+    KPI__TRY(get_number(c, s->input, &v, &e->na));
     if (e->na)
         return KPI_OK;
     kpi__sb_printf(&e->value, "%s", kpi__num(v).s);
@@ -109,7 +102,7 @@ static kpi_status eval_linear(struct ctx *c, const kpi_rubric_item *s, struct it
             e->exact = 0;
             kpi__sb_printf(&e->reason, "%s ≥ limit %s: no points", kpi__num(v).s, kpi__num(s->limit).s);
         } else {
-            TRY(kpi_dec_muldiv(s->points, s->limit - v, s->limit - s->target, c->d->options.round_mode,
+            KPI__TRY(kpi_dec_muldiv(s->points, s->limit - v, s->limit - s->target, c->d->options.round_mode,
                                &e->exact));
             kpi__sb_printf(&e->reason, "%s × (%s − %s) / (%s − %s)", kpi__num(s->points).s, kpi__num(s->limit).s,
                            kpi__num(v).s, kpi__num(s->limit).s, kpi__num(s->target).s);
@@ -125,11 +118,11 @@ static kpi_status eval_linear(struct ctx *c, const kpi_rubric_item *s, struct it
         e->exact = 0;
         kpi__sb_printf(&e->reason, "%s ≤ 0: no points", kpi__num(v).s);
     } else if (cap != KPI_DEC_NO_CAP && (kpi__i128)v * KPI_DEC_ONE >= (kpi__i128)s->target * cap) {
-        TRY(kpi_dec_mul(s->points, cap, c->d->options.round_mode, &e->exact));
+        KPI__TRY(kpi_dec_mul(s->points, cap, c->d->options.round_mode, &e->exact));
         kpi__sb_printf(&e->reason, "%s / %s reaches the cap %s", kpi__num(v).s, kpi__num(s->target).s,
                        kpi__num(cap).s);
     } else {
-        TRY(kpi_dec_muldiv(s->points, v, s->target, c->d->options.round_mode, &e->exact));
+        KPI__TRY(kpi_dec_muldiv(s->points, v, s->target, c->d->options.round_mode, &e->exact));
         kpi__sb_printf(&e->reason, "%s × %s / %s", kpi__num(s->points).s, kpi__num(v).s, kpi__num(s->target).s);
     }
     return KPI_OK;
@@ -161,7 +154,7 @@ static void band_text(struct kpi__sb *sb, const struct kpi__band *b)
 static kpi_status eval_bands(struct ctx *c, const struct kpi__item *it, struct item_eval *e)
 {
     kpi_dec v;
-    TRY(get_number(c, it->spec.input, &v, &e->na));
+    KPI__TRY(get_number(c, it->spec.input, &v, &e->na));
     if (e->na)
         return KPI_OK;
     kpi__sb_printf(&e->value, "%s", kpi__num(v).s);
@@ -193,7 +186,7 @@ static kpi_status eval_bands(struct ctx *c, const struct kpi__item *it, struct i
 static kpi_status eval_range(struct ctx *c, const kpi_rubric_item *s, struct item_eval *e)
 {
     kpi_dec v;
-    TRY(get_number(c, s->input, &v, &e->na));
+    KPI__TRY(get_number(c, s->input, &v, &e->na));
     if (e->na)
         return KPI_OK;
     kpi__sb_printf(&e->value, "%s", kpi__num(v).s);
@@ -206,8 +199,8 @@ static kpi_status eval_range(struct ctx *c, const kpi_rubric_item *s, struct ite
     }
     if (s->tolerance != KPI_DEC_UNSET) {
         kpi_dec dl, dh;
-        TRY(kpi_dec_mul(s->low, s->tolerance, KPI_ROUND_HALF_EVEN, &dl));
-        TRY(kpi_dec_mul(s->high, s->tolerance, KPI_ROUND_HALF_EVEN, &dh));
+        KPI__TRY(kpi_dec_mul(s->low, s->tolerance, KPI_ROUND_HALF_EVEN, &dl));
+        KPI__TRY(kpi_dec_mul(s->high, s->tolerance, KPI_ROUND_HALF_EVEN, &dh));
         kpi_dec lo = s->low - dl, hi = s->high + dh;
         if (v >= lo && v <= hi) {
             e->exact = s->tolerance_points == KPI_DEC_UNSET ? s->points : s->tolerance_points;
@@ -270,8 +263,8 @@ static kpi_status eval_events(struct ctx *c, const struct kpi__item *it, struct 
             return input_error(c, "input '%s' holds %s; event counts must be set with kpi_inputs_set_count",
                                r->name, kind_name(v->kind));
         kpi_dec n = v ? v->number : 0, delta;
-        TRY(kpi_dec_mul(n, r->value, c->d->options.round_mode, &delta));
-        TRY(kpi_dec_add(sum, delta, &sum));
+        KPI__TRY(kpi_dec_mul(n, r->value, c->d->options.round_mode, &delta));
+        KPI__TRY(kpi_dec_add(sum, delta, &sum));
         if (n) {
             kpi__sb_printf(&e->value, "%s%s ×%s", e->value.len ? ", " : "", r->label, kpi__num(n).s);
             kpi__sb_printf(&e->row, " %s %s×%s", r->value < 0 ? "−" : "+",
@@ -329,7 +322,7 @@ static kpi_status eval_weighted(struct ctx *c, const struct kpi__item *it, struc
     for (size_t i = 0; i < it->nrows; i++) {
         const struct kpi__row *r = &it->rows[i];
         kpi__i128 part = 0;
-        TRY(part_value(c, r, scale, &part, &e->na));
+        KPI__TRY(part_value(c, r, scale, &part, &e->na));
         if (e->na)
             return KPI_OK;
         kpi__i128 shown = kpi__div_round(part, KPI_DEC_ONE, KPI_ROUND_HALF_EVEN);
@@ -364,14 +357,14 @@ static kpi_status eval_weighted(struct ctx *c, const struct kpi__item *it, struc
 static kpi_status eval_score(struct ctx *c, const kpi_rubric_item *s, struct item_eval *e)
 {
     kpi_dec v, scale = s->scale == KPI_DEC_UNSET ? s->points : s->scale;
-    TRY(get_number(c, s->input, &v, &e->na));
+    KPI__TRY(get_number(c, s->input, &v, &e->na));
     if (e->na)
         return KPI_OK;
     if (v < 0 || v > scale)
         return input_error(c, "input '%s' (%s): score %s is outside 0..%s", s->input, input_label(c, s->input),
                            kpi__num(v).s, kpi__num(scale).s);
     kpi__sb_printf(&e->value, "%s", kpi__num(v).s);
-    TRY(kpi_dec_muldiv(s->points, v, scale, c->d->options.round_mode, &e->exact));
+    KPI__TRY(kpi_dec_muldiv(s->points, v, scale, c->d->options.round_mode, &e->exact));
     if (scale == s->points) {
         kpi__sb_printf(&e->row, "points as given");
     } else {
@@ -448,11 +441,11 @@ static kpi_status score_items(struct ctx *c, kpi_scorecard *card, bool *critical
             return st;
         if (!texts)
             return KPI_ENOMEM;
-        TRY(round_fig(c, line->exact, &line->points));
-        TRY(kpi_dec_add(*max_all, it->spec.points, max_all));
+        KPI__TRY(round_fig(c, line->exact, &line->points));
+        KPI__TRY(kpi_dec_add(*max_all, it->spec.points, max_all));
         if (line->status == KPI_LINE_NA_EXCLUDED)
             continue;
-        TRY(kpi_dec_add(*max_scored, it->spec.points, max_scored));
+        KPI__TRY(kpi_dec_add(*max_scored, it->spec.points, max_scored));
         if (it->spec.critical) {
             kpi_dec below = it->spec.critical_below;
             if (below == KPI_DEC_UNSET ? line->exact <= 0 : line->exact < below) {
@@ -461,7 +454,7 @@ static kpi_status score_items(struct ctx *c, kpi_scorecard *card, bool *critical
             }
         }
         if (it->category == KPI__NO_INDEX)
-            TRY(kpi_dec_add(*base, basis(c, line), base));
+            KPI__TRY(kpi_dec_add(*base, basis(c, line), base));
     }
     /* categories: the subtotal of their items, held within floor and cap */
     size_t nitems = card->nlines;
@@ -470,7 +463,7 @@ static kpi_status score_items(struct ctx *c, kpi_scorecard *card, bool *critical
         kpi_dec sum = 0;
         for (size_t i = 0; i < nitems; i++)
             if (d->items[i].category == k && card->lines[i].status != KPI_LINE_NA_EXCLUDED)
-                TRY(kpi_dec_add(sum, basis(c, &card->lines[i]), &sum));
+                KPI__TRY(kpi_dec_add(sum, basis(c, &card->lines[i]), &sum));
         struct kpi__line *line = kpi__card_add_line(card);
         line->kind = KPI_LINE_CATEGORY;
         line->id = cat->id;
@@ -491,8 +484,8 @@ static kpi_status score_items(struct ctx *c, kpi_scorecard *card, bool *critical
                                                             : "subtotal");
         if (!take_texts(line, &e))
             return KPI_ENOMEM;
-        TRY(round_fig(c, line->exact, &line->points));
-        TRY(kpi_dec_add(*base, basis(c, line), base));
+        KPI__TRY(round_fig(c, line->exact, &line->points));
+        KPI__TRY(kpi_dec_add(*base, basis(c, line), base));
     }
     return KPI_OK;
 }
@@ -549,8 +542,8 @@ static kpi_status score_adjustments(struct ctx *c, kpi_scorecard *card, kpi_dec 
             return st;
         if (!texts)
             return KPI_ENOMEM;
-        TRY(round_fig(c, line->exact, &line->points));
-        TRY(kpi_dec_add(*sum_out, basis(c, line), sum_out));
+        KPI__TRY(round_fig(c, line->exact, &line->points));
+        KPI__TRY(kpi_dec_add(*sum_out, basis(c, line), sum_out));
     }
     return KPI_OK;
 }
@@ -564,7 +557,7 @@ static kpi_status check_eligibility(struct ctx *c, kpi_scorecard *card, bool *el
         snprintf(c->path, sizeof c->path, "eligibility[%zu]", k);
         kpi_dec v;
         bool na;
-        TRY(get_number(c, el->input, &v, &na));
+        KPI__TRY(get_number(c, el->input, &v, &na));
         if (na || v <= el->above)
             continue;
         *eligible = false;
@@ -601,16 +594,16 @@ static kpi_status finish(struct ctx *c, kpi_scorecard *card, kpi_dec base, kpi_d
         }
         card->factor_num = max_all;
         card->factor_den = max_scored;
-        TRY(kpi_dec_muldiv(base, max_all, max_scored, d->options.round_mode, &base));
+        KPI__TRY(kpi_dec_muldiv(base, max_all, max_scored, d->options.round_mode, &base));
     }
     kpi_dec total;
-    TRY(kpi_dec_add(base, adjust, &total));
+    KPI__TRY(kpi_dec_add(base, adjust, &total));
     if (d->options.cap_total && total > d->total)
         total = d->total;
     if (d->options.floor_total != KPI_DEC_UNSET && total < d->options.floor_total)
         total = d->options.floor_total;
     card->exact_total = total;
-    TRY(round_fig(c, total, &card->total));
+    KPI__TRY(round_fig(c, total, &card->total));
     card->outcome = KPI_OUTCOME_PASS;
     if (critical_failed) {
         card->outcome = KPI_OUTCOME_FAIL;

@@ -14,13 +14,6 @@
 #include "plan_internal.h"
 #include "kpiscore/run.h"
 
-#define TRY(x)                    \
-    do {                          \
-        kpi_status try_st_ = (x); \
-        if (try_st_ != KPI_OK)    \
-            return try_st_;       \
-    } while (0)
-
 struct agent {
     char *id, *name, *team, *centre;
     uint32_t team_index, centre_index;
@@ -232,7 +225,7 @@ kpi_status kpi_run_set_field(kpi_run *run, const char *agent_id, const char *fie
     if (!run || !agent_id || !field || !*field)
         return kpi__fail(KPI_EINVAL, "kpi_run_set_field: run, agent id and field are required");
     size_t agent = 0;
-    TRY(find_agent(run, agent_id, &agent));
+    KPI__TRY(find_agent(run, agent_id, &agent));
     for (size_t i = 0; i < run->nfields; i++)
         if (run->fields[i].agent == agent && strcmp(run->fields[i].field, field) == 0) {
             run->fields[i].value = value;
@@ -315,7 +308,7 @@ kpi_status kpi_run_set_input(kpi_run *run, const char *agent_id, const char *per
     if (!run || !agent_id || !period || !*period || !input || !text)
         return kpi__fail(KPI_EINVAL, "kpi_run_set_input: run, agent id, period, input and text are required");
     size_t agent = 0, index = SIZE_MAX;
-    TRY(find_agent(run, agent_id, &agent));
+    KPI__TRY(find_agent(run, agent_id, &agent));
     size_t ninputs = kpi_rubric_input_count(run->rubric);
     kpi_input_kind kind = KPI_INPUT_NUMBER;
     for (size_t i = 0; i < ninputs && index == SIZE_MAX; i++) {
@@ -450,7 +443,7 @@ static kpi_status context_init(kpi_run *run, struct context *c)
     c->grade_at = kpi__calloc(cells + 1, sizeof *c->grade_at);
     if (!c->metric_of_input || !c->metrics_period || !c->metrics_agent || !c->grade_at)
         return KPI_ENOMEM;
-    TRY(kpi_inputs_new(&c->inputs));
+    KPI__TRY(kpi_inputs_new(&c->inputs));
     for (size_t i = 0; i < c->ninputs; i++) {
         const char *name;
         kpi_rubric_input(run->rubric, i, &name, NULL, NULL);
@@ -502,9 +495,9 @@ static kpi_status set_inputs(kpi_run *run, struct context *c, size_t p, size_t a
                 st = kpi_metrics_value(run->metrics, c->metrics_agent[a], c->metrics_period[p],
                                        c->metric_of_input[i], &v);
             if (st == KPI_OK)
-                TRY(kpi_inputs_set_number(c->inputs, name, v));
+                KPI__TRY(kpi_inputs_set_number(c->inputs, name, v));
             else if (st == KPI_ENA)
-                TRY(kpi_inputs_set_na(c->inputs, name));
+                KPI__TRY(kpi_inputs_set_na(c->inputs, name));
             else
                 return st;
             continue;
@@ -513,10 +506,10 @@ static kpi_status set_inputs(kpi_run *run, struct context *c, size_t p, size_t a
         if (!g)
             continue;
         switch (g->kind) {
-        case KPI_INPUT_NUMBER: TRY(kpi_inputs_set_number(c->inputs, name, g->number)); break;
-        case KPI_INPUT_COUNT: TRY(kpi_inputs_set_count(c->inputs, name, g->count)); break;
-        case KPI_INPUT_GRADE: TRY(kpi_inputs_set_label(c->inputs, name, g->label)); break;
-        default: TRY(kpi_inputs_set_list(c->inputs, name, g->list, g->nlist)); break;
+        case KPI_INPUT_NUMBER: KPI__TRY(kpi_inputs_set_number(c->inputs, name, g->number)); break;
+        case KPI_INPUT_COUNT: KPI__TRY(kpi_inputs_set_count(c->inputs, name, g->count)); break;
+        case KPI_INPUT_GRADE: KPI__TRY(kpi_inputs_set_label(c->inputs, name, g->label)); break;
+        default: KPI__TRY(kpi_inputs_set_list(c->inputs, name, g->list, g->nlist)); break;
         }
     }
     return KPI_OK;
@@ -535,7 +528,7 @@ static kpi_status alloc_result(struct period_result *r, size_t n)
 static kpi_status score_period(kpi_run *run, struct context *c, size_t p)
 {
     struct period_result *r = &run->results[p];
-    TRY(alloc_result(r, run->nagents));
+    KPI__TRY(alloc_result(r, run->nagents));
     uint8_t *eligible = kpi__calloc(run->nagents + 1, 1);
     uint32_t *team = kpi__calloc(run->nagents + 1, sizeof *team);
     if (!eligible || !team) {
@@ -685,7 +678,7 @@ static kpi_status money_figure(kpi_run *run, struct context *c, size_t a, const 
         *out = 0;
         return KPI_OK;
     }
-    TRY(st);
+    KPI__TRY(st);
     return kpi_money_from_dec(v, item->rounding, out);
 }
 
@@ -885,7 +878,7 @@ static kpi_status order_agents(kpi_run *run)
 
 static kpi_status evaluate(kpi_run *run, const char *period, struct context *c)
 {
-    TRY(collect_periods(run));
+    KPI__TRY(collect_periods(run));
     size_t t = SIZE_MAX;
     for (size_t p = 0; p < run->nperiods; p++)
         if (period ? strcmp(run->periods[p], period) == 0 : p + 1 == run->nperiods)
@@ -897,7 +890,7 @@ static kpi_status evaluate(kpi_run *run, const char *period, struct context *c)
                          run->nperiods, run->nperiods == 1 ? "" : "s", run->nperiods ? ", the last " : "",
                          run->nperiods ? run->periods[run->nperiods - 1] : "");
     run->target = t;
-    TRY(context_init(run, c));
+    KPI__TRY(context_init(run, c));
     size_t ntiers = run->plan->tiers ? run->plan->tiers->count : 0;
     run->results = kpi__calloc(t + 1, sizeof *run->results);
     run->cards = kpi__calloc(run->nagents + 1, sizeof *run->cards);
@@ -906,17 +899,17 @@ static kpi_status evaluate(kpi_run *run, const char *period, struct context *c)
         return KPI_ENOMEM;
     run->nresults = t + 1;
     for (size_t p = 0; p <= t; p++)
-        TRY(score_period(run, c, p));
+        KPI__TRY(score_period(run, c, p));
     for (size_t i = 0; i < ntiers; i++)
-        TRY(classify(run, &run->plan->tiers->items[i], &run->tierings[i]));
+        KPI__TRY(classify(run, &run->plan->tiers->items[i], &run->tierings[i]));
     if (run->plan->pay) {
         run->slips = kpi__calloc(run->nagents + 1, sizeof *run->slips);
         if (!run->slips)
             return KPI_ENOMEM;
         for (size_t a = 0; a < run->nagents; a++)
-            TRY(kpi_payslip_new(&run->slips[a]));
+            KPI__TRY(kpi_payslip_new(&run->slips[a]));
         for (size_t i = 0; i < run->plan->pay->count; i++)
-            TRY(pay_item(run, c, &run->plan->pay->items[i]));
+            KPI__TRY(pay_item(run, c, &run->plan->pay->items[i]));
     }
     return order_agents(run);
 }
@@ -968,7 +961,7 @@ kpi_status kpi_run_row_get(const kpi_run *run, size_t i, kpi_run_row *row)
     const struct period_result *r = &run->results[run->target];
     kpi_money pay = 0;
     if (run->slips)
-        TRY(kpi_payslip_total(run->slips[a], &pay));
+        KPI__TRY(kpi_payslip_total(run->slips[a], &pay));
     *row = (kpi_run_row){sizeof *row, a, run->agents[a].id, run->agents[a].name, run->agents[a].team,
                          run->agents[a].centre, r->outcome[a], r->total[a], r->rank[a], r->team_rank[a],
                          r->pct[a], pay};

@@ -426,7 +426,7 @@ static void test_accumulator_kinds(void **state)
     assert_true(out[0] == D("-5") && out[1] == D("10") && out[2] == D("40"));
     assert_int_equal(kpi_metrics_quantile(m, 1, 0, metric(m, "rt_mean"), 0, KPI_QUANTILE_LINEAR,
                                           out), KPI_EINVAL);
-    assert_non_null(strstr(kpi_error_message(kpi_error_last()), "not an exact quantile"));
+    assert_non_null(strstr(kpi_error_message(kpi_error_last()), "is not a quantile"));
     assert_int_equal(kpi_metrics_quantile(m, 1, 0, metric(m, "rt_median"), KPI_DEC_ONE + 1,
                                           KPI_QUANTILE_LINEAR, out), KPI_ERANGE);
     assert_int_equal(kpi_metrics_quantile(m, 1, 0, metric(m, "rt_median"), 0, 13, out), KPI_EINVAL);
@@ -774,8 +774,18 @@ static void test_definition_errors(void **state)
     d.id = "x";
     d.num = &t;
     d.num_count = 1;
-    d.kind = KPI_METRIC_QUANTILE_SKETCH;
-    expect_add_error(reg, &d, KPI_EINVAL, "sketched quantiles are not available yet");
+    d.kind = KPI_METRIC_QUANTILE_SKETCH; /* the default method (linear) is not what it reports */
+    expect_add_error(reg, &d, KPI_EINVAL, "set method to KPI_QUANTILE_LOWER");
+    d.method = KPI_QUANTILE_LOWER;
+    d.sketch_alpha = 1;
+    expect_add_error(reg, &d, KPI_EINVAL, "sketch_alpha must be");
+    d.sketch_alpha = 0;
+    d.sketch_buckets = 8;
+    expect_add_error(reg, &d, KPI_EINVAL, "sketch_buckets must be");
+    d.kind = KPI_METRIC_QUANTILE; /* an exact quantile takes no sketch settings */
+    expect_add_error(reg, &d, KPI_EINVAL, "only for KPI_METRIC_QUANTILE_SKETCH");
+    d.sketch_buckets = 0;
+    d.method = KPI_QUANTILE_LINEAR;
     d.kind = 42;
     expect_add_error(reg, &d, KPI_EINVAL, "unknown kind 42");
     d.kind = KPI_METRIC_TOTAL;
@@ -971,6 +981,71 @@ static bool same_state(const kpi_metrics *a, const kpi_metrics *b)
     return same;
 }
 
+/* Counters only, many agents, rows spread over periods: any thread count gives the same. */
+static void test_threads_by_agent_range(void **state)
+{
+    (void)state;
+    kpi_metric_registry *all, *reg;
+    assert_int_equal(kpi_metric_registry_new(&all, KPI_REGISTRY_BUILTINS), KPI_OK);
+    assert_int_equal(kpi_metric_registry_new(&reg, 0), KPI_OK);
+    for (size_t i = 0; i < kpi_metric_registry_count(all); i++)
+        if (kpi_metric_registry_def(all, i)->kind != KPI_METRIC_QUANTILE)
+            assert_int_equal(kpi_metric_registry_add(reg, kpi_metric_registry_def(all, i), NULL),
+                             KPI_OK);
+    rows r = {0};
+    uint64_t x = 5;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        push(&r, (uint32_t)(x % 1000), (unsigned)((x >> 20) % KPI_EVENT_BUILTIN_COUNT) |
+             ((x >> 40) % 5 == 0 ? KPI_EVENT_EXCUSED : 0), (int64_t)((x >> 24) % 100000) - 500,
+             T_2026_11_01_0030_BJ + (int64_t)((x >> 30) % 3) * 2700000000LL);
+    }
+    kpi_metrics *one;
+    assert_int_equal(kpi_metrics_new(&one, reg, NULL), KPI_OK);
+    add(one, &r);
+    for (unsigned threads = 2; threads <= 5; threads++) {
+        kpi_metrics *m;
+        assert_int_equal(kpi_metrics_new(&m, reg, NULL), KPI_OK);
+        /* half first (so some periods exist), then the rest on threads */
+        assert_int_equal(kpi_metrics_add_batch(m, r.a, r.e, r.v, r.t, 1000), KPI_OK);
+        assert_int_equal(kpi_metrics_add_batch_threads(m, r.a + 1000, r.e + 1000, r.v + 1000,
+                                                       r.t + 1000, r.n - 1000, threads), KPI_OK);
+        assert_true(same_state(m, one));
+        kpi_metrics_free(m);
+    }
+    /* after KPI_ENOMEM the rows before the error's offset are in: add the others */
+    assert_int_equal(kpi_set_allocator(fail_malloc, fail_realloc, plain_free, NULL), KPI_OK);
+    bool done = false;
+    for (long k = 0; !done && k < 1000; k++) {
+        kpi_metrics *m = NULL;
+        alloc_countdown = -1;
+        assert_int_equal(kpi_metrics_new(&m, reg, NULL), KPI_OK);
+        assert_int_equal(kpi_metrics_add_batch(m, r.a, r.e, r.v, r.t, 1), KPI_OK);
+        alloc_countdown = k;
+        kpi_status st = kpi_metrics_add_batch_threads(m, r.a + 1, r.e + 1, r.v + 1, r.t + 1,
+                                                      r.n - 1, 2);
+        alloc_countdown = -1;
+        done = st == KPI_OK;
+        if (!done) {
+            assert_int_equal(st, KPI_ENOMEM);
+            long long off = kpi_error_offset(kpi_error_last());
+            size_t from = 1 + (size_t)(off > 0 ? off : 0);
+            assert_int_equal(kpi_metrics_add_batch(m, r.a + from, r.e + from, r.v + from,
+                                                   r.t + from, r.n - from), KPI_OK);
+            assert_true(same_state(m, one));
+        } else {
+            assert_true(same_state(m, one));
+        }
+        kpi_metrics_free(m);
+    }
+    assert_true(done);
+    assert_int_equal(kpi_set_allocator(NULL, NULL, NULL, NULL), KPI_OK);
+    kpi_metrics_free(one);
+    kpi_metric_registry_free(reg);
+    kpi_metric_registry_free(all);
+    rows_free(&r);
+}
+
 static void test_allocation_failures(void **state)
 {
     (void)state;
@@ -1076,6 +1151,7 @@ int main(void)
         cmocka_unit_test(test_definition_errors),
         cmocka_unit_test(test_batch_errors),
         cmocka_unit_test(test_allocation_failures),
+        cmocka_unit_test(test_threads_by_agent_range),
     };
     return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
 }

@@ -242,7 +242,10 @@ static void test_split_merge_threads_state(void **state)
     (void)state;
     kpi_metric_registry *reg = registry();
     rng_state = 20261123;
-    int rounds = 10000;
+    /* 10 000 rounds; fewer under valgrind (meson test --setup valgrind sets
+     * KPI_PROPERTY_ROUNDS), where each round costs fifty times as much */
+    const char *env = getenv("KPI_PROPERTY_ROUNDS");
+    int rounds = env && atoi(env) > 0 ? atoi(env) : 10000;
     for (int r = 0; r < rounds; r++) {
         /* mostly small sets, every 100th large enough for real threads */
         size_t n = r % 100 == 99 ? 2000 + below(6000) : below(120);

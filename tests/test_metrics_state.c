@@ -153,7 +153,7 @@ static size_t m_seven(uint8_t *b, size_t n, const kpi_metrics *m) { (void)m; ret
 static size_t m_magic(uint8_t *b, size_t n, const kpi_metrics *m) { (void)m; b[3] = 'X'; return n; }
 static size_t m_short(uint8_t *b, size_t n, const kpi_metrics *m) { (void)m; return cut_to(b, n, 40); }
 static size_t m_v0(uint8_t *b, size_t n, const kpi_metrics *m) { (void)m; put_le(b + 8, 0, 2); return n; }
-static size_t m_v2(uint8_t *b, size_t n, const kpi_metrics *m) { (void)m; put_le(b + 8, 2, 2); return n; }
+static size_t m_v3(uint8_t *b, size_t n, const kpi_metrics *m) { (void)m; put_le(b + 8, 3, 2); return n; }
 static size_t m_hlen(uint8_t *b, size_t n, const kpi_metrics *m) { (void)m; put_le(b + 10, 47, 2); return n; }
 static size_t m_flags(uint8_t *b, size_t n, const kpi_metrics *m) { (void)m; b[12] = 1; return n; }
 static size_t m_fp(uint8_t *b, size_t n, const kpi_metrics *m) { (void)m; b[20] ^= 1; return n; }
@@ -307,7 +307,7 @@ static void test_corrupt_states(void **state)
         {m_magic, {"bad magic", KPI_ECORRUPT, 0, "not a kpiscore metrics state"}},
         {m_short, {"short header", KPI_ECORRUPT, 40, "truncated"}},
         {m_v0, {"version 0", KPI_ECORRUPT, 8, "version 0"}},
-        {m_v2, {"version 2", KPI_EVERSION, 8, "newer than this library"}},
+        {m_v3, {"version 3", KPI_EVERSION, 8, "newer than this library"}},
         {m_hlen, {"header length", KPI_ECORRUPT, 10, "header length"}},
         {m_flags, {"flags", KPI_EVERSION, 12, "unknown flags"}},
         {m_fp, {"fingerprint", KPI_EMISMATCH, 16, "other metric definitions"}},

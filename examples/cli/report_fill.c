@@ -127,10 +127,14 @@ int write_report(const loaded *l, const char *path)
             if (t == 0) {
                 first_tier = c[6];
                 tier_of[nscores] = has ? tr.tier : KPI_TIER_NONE;
+                /* the chart shows the value the first classification read (a
+                 * multi-period rule reads the minimum of two months, not this score) */
+                if (tr.reason != KPI_REASON_NOT_ELIGIBLE)
+                    scores[nscores++] = tr.value;
             }
         }
         c[ncols - 1] = fmt_money(&s, row.pay);
-        if (row.outcome != KPI_OUTCOME_NOT_ASSESSED)
+        if (ntiers == 0 && row.outcome != KPI_OUTCOME_NOT_ASSESSED)
             scores[nscores++] = row.score;
 
         report_agent *ag = &agents[i];
@@ -175,6 +179,7 @@ int write_report(const loaded *l, const char *path)
 
     /* the score distribution with the first score-based classification's bands */
     report_tier *tiers = NULL;
+    in.dist.axis_label = ntiers ? kpi_run_tier_name(l->run, 0) : NULL;
     in.dist.scores = scores;
     in.dist.nscores = nscores;
     in.dist.basis = KPI_TIER_BY_SCORE;

@@ -97,10 +97,12 @@ enum {
     KPI_METRIC_MAX = 5,      /**< largest value of the population */
     KPI_METRIC_QUANTILE = 6, /**< exact quantile of the population, any numpy method */
     /**
-     * Reserved for the relative-error sketch (kpiscore/sketch.h): a
-     * quantile within a stated relative error, for dashboards. Not yet
-     * accepted by kpi_metric_registry_add() (KPI_EINVAL); an exact
-     * quantile never turns into a sketch behind the caller's back.
+     * Approximate quantile from the relative-error sketch of
+     * kpiscore/sketch.h, for dashboards and long periods: the def's q by
+     * numpy's "lower" method (the def's method must be
+     * KPI_QUANTILE_LOWER), within sketch_alpha relative error, in bounded
+     * memory. Pay, scores and tiers should read KPI_METRIC_QUANTILE; an
+     * exact quantile never turns into a sketch behind the caller's back.
      */
     KPI_METRIC_QUANTILE_SKETCH = 7
 };
@@ -174,13 +176,15 @@ typedef struct kpi_metric_def {
     size_t den_count;            /**< 1..16 for RATIO, else 0 */
     uint32_t flags;              /**< KPI_METRIC_COMPLEMENT, KPI_METRIC_POPULATION */
     kpi_round round;             /**< rounding of the 9-place result */
-    kpi_dec q;                   /**< QUANTILE: the quantile kpi_metrics_value() reports */
-    kpi_quantile_method method;  /**< QUANTILE: its method */
+    kpi_dec q;                   /**< QUANTILE, QUANTILE_SKETCH: the quantile kpi_metrics_value() reports */
+    kpi_quantile_method method;  /**< QUANTILE: its method; QUANTILE_SKETCH: KPI_QUANTILE_LOWER */
+    kpi_dec sketch_alpha;        /**< QUANTILE_SKETCH: relative accuracy, 0.000001..0.5; 0 means 0.01 (1 %) */
+    uint32_t sketch_buckets;     /**< QUANTILE_SKETCH: buckets kept per sign, 16..1 000 000; 0 means 2048 */
 } kpi_metric_def;
 
 #define KPI_METRIC_DEF_INIT                                                          \
     {sizeof(kpi_metric_def), NULL, NULL, KPI_METRIC_TOTAL, KPI_UNIT_COUNT, NULL, 0, \
-     NULL, 0, 0u, KPI_ROUND_HALF_UP, 900000000, KPI_QUANTILE_LINEAR}
+     NULL, 0, 0u, KPI_ROUND_HALF_UP, 900000000, KPI_QUANTILE_LINEAR, 0, 0u}
 
 /* ---- the registry ------------------------------------------------------- */
 
@@ -243,8 +247,9 @@ KPI_API const char *kpi_metric_registry_event_name(const kpi_metric_registry *re
  * @param def    the definition, size set by KPI_METRIC_DEF_INIT
  * @param index  receives the metric's index; may be NULL
  * @return KPI_OK; KPI_EDUPLICATE (id taken); KPI_EINVAL (naming what is
- *         wrong: kind, terms, events, filter, unit, quantile; a
- *         KPI_METRIC_QUANTILE_SKETCH until the sketch is wired); KPI_ENOMEM.
+ *         wrong: kind, terms, events, filter, unit, quantile, sketch
+ *         settings); KPI_ENOMEM. A sketch's alpha and buckets are part of
+ *         the definition (0 reads back as the default).
  *         Not thread-safe.
  * @since 1.0
  */

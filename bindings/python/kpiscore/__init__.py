@@ -2,6 +2,9 @@
 
 A thin layer over the C library libkpiscore (through SWIG): the same code a
 CRM links scores here, to the fen.
+
+``kpiscore.pandas`` (imported on its own, when pandas is installed) turns
+DataFrames of events into accumulator input and runs into DataFrames.
 """
 
 from . import capi
@@ -16,6 +19,10 @@ from .pay import (Explanation, PayLine, Payslip, Row, Schedule, fine_total, pool
 from .ranking import Ranking, RankArrays, percentrank_of, rank, rank_raw
 from .tiers import (Band, ForcedDistribution, Quota, TierRow, TierTable, Streaks,
                     periods_reduce, streaks)
+from .plan import Input, MetricInfo, MetricRegistry, Plan, Scorecard, ScoreLine
+from .metrics import Agents, CsvStream, IngestResult, Metrics
+from .sketch import Sketch, SketchStats
+from .run import Run, RunPayslip, RunRow
 
 __version__ = capi.kpi_version()
 
@@ -30,5 +37,8 @@ __all__ = ["capi", "check_version", "Finding", "quantile", "QUANTILE_METHODS",
            "score_bonus", "split_pool",
            "Ranking", "RankArrays", "percentrank_of", "rank", "rank_raw",
            "Band", "ForcedDistribution", "Quota", "TierRow", "TierTable", "Streaks",
-           "periods_reduce", "streaks"]
+           "periods_reduce", "streaks",
+           "Input", "MetricInfo", "MetricRegistry", "Plan", "Scorecard", "ScoreLine",
+           "Agents", "CsvStream", "IngestResult", "Metrics", "Sketch", "SketchStats",
+           "Run", "RunPayslip", "RunRow"]
 __all__ += _errors_all + _numbers_all

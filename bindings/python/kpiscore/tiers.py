@@ -88,21 +88,26 @@ class TierRow:
         return self.explanation
 
 
+def tier_row(r, explanation):
+    """A TierRow from a filled capi.kpi_tier_row."""
+    ranked = r.position > 0
+    return TierRow(
+        tier=None if r.tier == _capi.KPI_TIER_NONE else r.tier, label=r.label,
+        reason=_capi.kpi_tier_reason_name(r.reason), score=from_dec(r.score),
+        value=from_dec(r.value), rank=from_dec(r.rank) if ranked else None,
+        pct=from_dec(r.pct) if ranked else None, position=r.position,
+        group_count=r.group_count, tied=r.tied, quota=None if r.quota < 0 else r.quota,
+        taken=None if r.taken < 0 else r.taken, tie_cut=None if r.tie_cut < 0 else r.tie_cut,
+        group=r.group, explanation=explanation)
+
+
 def _rows(ptr):
     """The rows of a C kpi_tiering (freed by the caller afterwards)."""
     result = []
     for i in range(_capi.kpi_tiering_count(ptr)):
         r = _capi.kpi_tier_row()
         _capi.kpi_tiering_row(ptr, i, r)
-        ranked = r.position > 0
-        result.append(TierRow(
-            tier=None if r.tier == _capi.KPI_TIER_NONE else r.tier, label=r.label,
-            reason=_capi.kpi_tier_reason_name(r.reason), score=from_dec(r.score),
-            value=from_dec(r.value), rank=from_dec(r.rank) if ranked else None,
-            pct=from_dec(r.pct) if ranked else None, position=r.position,
-            group_count=r.group_count, tied=r.tied, quota=None if r.quota < 0 else r.quota,
-            taken=None if r.taken < 0 else r.taken, tie_cut=None if r.tie_cut < 0 else r.tie_cut,
-            group=r.group, explanation=_capi.kpi_bind_tiering_explain(ptr, i)))
+        result.append(tier_row(r, _capi.kpi_bind_tiering_explain(ptr, i)))
     return result
 
 

@@ -28,6 +28,33 @@ def _enomem():
         capi.kpi_bind_test_fail_allocations_after(-1)
 
 
+PLAN = ('{"kpiscore": 1, "name": "p", "period": "month", "metrics": {"utc_offset": "%s"},'
+        ' "inputs": {"x": {"kind": "number"}},'
+        ' "rubric": {"total": 10, "items": [{"id": "x", "points": 10, "rule": "score", "input": "x"}]}}')
+
+
+def _plan(offset="+08:00"):
+    return kpiscore.Plan.from_string(PLAN % offset)
+
+
+def _corrupt_state():
+    kpiscore.Metrics.from_bytes(_plan(), b"KPIM this is not a state")
+
+
+def _missing_plan():
+    kpiscore.Plan.load("/nonexistent/plan.json")
+
+
+def _merge_other_zone():
+    kpiscore.Metrics(_plan("+08:00")).merge(kpiscore.Metrics(_plan("+00:00")))
+
+
+def _agent_twice():
+    run = kpiscore.Run(_plan())
+    run.add_agent("A001", "胡海涛")
+    run.add_agent("A001", "胡海涛")
+
+
 CASES = [
     # (class, status, failing call, message fragment, path, column)
     (kpiscore.InvalidArgumentError, capi.KPI_EINVAL,
@@ -48,6 +75,10 @@ CASES = [
     (kpiscore.InputError, capi.KPI_EINPUT, lambda: kpiscore.split_pool(100, [0, 0]),
      "all 2 weights are 0", "", 0),
     (kpiscore.OutOfMemoryError, capi.KPI_ENOMEM, _enomem, "", "", 0),
+    (kpiscore.CorruptStateError, capi.KPI_ECORRUPT, _corrupt_state, "", "", 0),
+    (kpiscore.FileError, capi.KPI_EIO, _missing_plan, "cannot open", "", 0),
+    (kpiscore.MismatchError, capi.KPI_EMISMATCH, _merge_other_zone, "", "", 0),
+    (kpiscore.DuplicateError, capi.KPI_EDUPLICATE, _agent_twice, "A001", "", 0),
 ]
 
 
@@ -66,10 +97,22 @@ def test_each_class_from_a_real_call(cls, code, call, fragment, path, column):
         assert f"{path}: " in str(e)
 
 
+def test_state_and_plan_errors_say_where():
+    with pytest.raises(kpiscore.CorruptStateError) as err:
+        _corrupt_state()
+    assert err.value.offset >= 0 and isinstance(err.value, ValueError)
+    with pytest.raises(kpiscore.FileError) as err:
+        _missing_plan()
+    assert isinstance(err.value, OSError) and err.value.source == "/nonexistent/plan.json"
+    with pytest.raises(kpiscore.PlanError) as err:
+        kpiscore.Plan.from_string('{"kpiscore": 1,\n "name": 5}', source="crm:plan/7")
+    e = err.value
+    assert (e.source, e.line, e.path) == ("crm:plan/7", 2, "name")
+    assert str(e).startswith("crm:plan/7:2:")
+
+
 def test_every_status_has_a_class():
-    """CorruptStateError, FileError, MismatchError and DuplicateError have no
-    failing call on main yet (state, files and sketches come with later
-    modules); their mapping is checked here."""
+    """Every library status maps to its class."""
     from kpiscore.errors import _BY_CODE
     codes = [getattr(capi, n) for n in dir(capi)
              if n.startswith("KPI_E") and isinstance(getattr(capi, n), int) and getattr(capi, n) < 0]
