@@ -12,6 +12,7 @@
 #include "kpiscore/version.h"
 #include "kpiscore/error.h"
 #include "kpiscore/alloc.h"
+#include "kpiscore/limits.h"
 #include "kpiscore/decimal.h"
 #include "kpiscore/lint.h"
 #include "kpiscore/pay.h"

@@ -26,6 +26,7 @@
 #endif
 
 #include "csv_internal.h"
+#include "limits_internal.h"
 
 #define MAX_THREADS 64
 #define MIN_CHUNK ((size_t)1 << 20)
@@ -715,6 +716,19 @@ static kpi_status check_options(const kpi_csv_options *o)
     return KPI_OK;
 }
 
+/* @o with its zero limits taken from kpi_limits (csv_line_bytes, csv_fields), checked. */
+static kpi_status resolve_options(const kpi_csv_options *o, kpi_csv_options *out)
+{
+    if (o->size < sizeof(kpi_csv_options))
+        return check_options(o);
+    *out = *o;
+    if (!out->max_record_bytes)
+        out->max_record_bytes = kpi__limits()->csv_line_bytes;
+    if (!out->max_fields)
+        out->max_fields = kpi__limits()->csv_fields;
+    return check_options(out);
+}
+
 static void parser_init(kpi__csv_parser *P, const kpi_csv_options *o, const char *source)
 {
     memset(P, 0, sizeof *P);
@@ -751,12 +765,13 @@ kpi_status kpi_csv_reader_new(kpi_csv_reader **out, const kpi_csv_options *opts)
     kpi__error_reset();
     if (!out)
         return kpi__fail(KPI_EINVAL, "kpi_csv_reader_new: out must not be NULL");
-    kpi_csv_options def = KPI_CSV_OPTIONS_INIT;
+    kpi_csv_options def = KPI_CSV_OPTIONS_INIT, resolved;
     if (!opts)
         opts = &def;
-    kpi_status st = check_options(opts);
+    kpi_status st = resolve_options(opts, &resolved);
     if (st)
         return st;
+    opts = &resolved;
     kpi_csv_reader *r = kpi__calloc(1, sizeof *r);
     if (!r)
         return KPI_ENOMEM;
@@ -990,12 +1005,13 @@ kpi_status kpi_csv_parse(const void *data, size_t len, const kpi_csv_options *op
         return kpi__fail(KPI_EINVAL, "kpi_csv_parse: data and fn must not be NULL");
     if (threads < 1 || threads > MAX_THREADS)
         return kpi__fail(KPI_EINVAL, "threads %u is outside [1, %d]", threads, MAX_THREADS);
-    kpi_csv_options def = KPI_CSV_OPTIONS_INIT;
+    kpi_csv_options def = KPI_CSV_OPTIONS_INIT, resolved;
     if (!opts)
         opts = &def;
-    kpi_status st = check_options(opts);
+    kpi_status st = resolve_options(opts, &resolved);
     if (st)
         return st;
+    opts = &resolved;
     const unsigned char *p = data ? data : (const unsigned char *)EMPTY;
     kpi__csv_parser P0;
     parser_init(&P0, opts, opts->source);

@@ -258,6 +258,79 @@ static kpi_status index_value(kpi__json *doc, size_t *pos, const json_t *node, c
 
 /* ---- loading ----------------------------------------------------------- */
 
+/* Records a failure at byte @at of @text, with its line and column. */
+static kpi_status fail_at_byte(const char *text, size_t at, const char *source, kpi_status code,
+                               const char *fmt, ...) KPI__PRINTF(5, 6);
+
+static kpi_status fail_at_byte(const char *text, size_t at, const char *source, kpi_status code,
+                               const char *fmt, ...)
+{
+    long line = 1;
+    size_t line_start = 0;
+    for (size_t i = 0; i < at; i++)
+        if (text[i] == '\n') {
+            line++;
+            line_start = i + 1;
+        }
+    va_list ap;
+    va_start(ap, fmt);
+    kpi__vfail(code, fmt, ap);
+    va_end(ap);
+    kpi__error_set_source(source);
+    kpi__error_set_position(line, kpi__utf8_count(text + line_start, at - line_start) + 1, (long long)at);
+    return code;
+}
+
+static bool is_json_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * kpi_limits.json_depth and label_bytes, checked on the text before jansson
+ * builds anything: a plan nested a million deep or holding a 10 MB label is
+ * refused at the offending byte. Only brackets and strings are counted;
+ * malformed text is left for jansson to report. A string is measured in
+ * bytes as written, between its quotes; the value of a "note" key is exempt
+ * (its size is bounded by plan_bytes).
+ */
+static kpi_status check_limits(const char *text, size_t len, const char *source)
+{
+    const kpi_limits *limits = kpi__limits();
+    size_t depth = 0;
+    bool note_value = false; /* the last key was "note" and its value has not started */
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (c == '"') {
+            size_t start = i++;
+            while (i < len && text[i] != '"')
+                i += text[i] == '\\' ? 2 : 1;
+            size_t n = (i < len ? i : len) - start - 1;
+            size_t j = i + 1;
+            while (j < len && is_json_space(text[j]))
+                j++;
+            bool key = j < len && text[j] == ':';
+            if (n > limits->label_bytes && (key || !note_value))
+                return fail_at_byte(text, start, source, KPI_ELIMIT,
+                                    "a %s of %zu bytes is longer than the limit of %zu bytes "
+                                    "(label_bytes)", key ? "key" : "string", n, limits->label_bytes);
+            note_value = key && n == 4 && memcmp(text + start + 1, "note", 4) == 0;
+        } else if (c == '[' || c == '{') {
+            if (++depth > limits->json_depth)
+                return fail_at_byte(text, i, source, KPI_ELIMIT,
+                                    "arrays and objects nested deeper than %zu levels (json_depth)",
+                                    limits->json_depth);
+            note_value = false;
+        } else if (c == ']' || c == '}') {
+            if (depth)
+                depth--;
+        } else if (!is_json_space(c) && c != ':') {
+            note_value = false;
+        }
+    }
+    return KPI_OK;
+}
+
 kpi_status kpi__json_parse(kpi__json **out, const char *text, size_t len, const char *source)
 {
     kpi__error_reset(); /* a document load starts an operation */
@@ -268,21 +341,12 @@ kpi_status kpi__json_parse(kpi__json **out, const char *text, size_t len, const 
     /* jansson stops reading at a NUL byte yet may report success; a plan is
      * text, so a NUL anywhere is an error (found by fuzz_json) */
     const char *nul = memchr(text, '\0', len);
-    if (nul) {
-        size_t at = (size_t)(nul - text);
-        long line = 1;
-        size_t line_start = 0;
-        for (size_t i = 0; i < at; i++)
-            if (text[i] == '\n') {
-                line++;
-                line_start = i + 1;
-            }
-        kpi__fail(KPI_EPARSE, "a NUL byte is not allowed in a plan file");
-        kpi__error_set_source(source);
-        kpi__error_set_position(line, kpi__utf8_count(text + line_start, at - line_start) + 1,
-                                (long long)at);
-        return KPI_EPARSE;
-    }
+    if (nul)
+        return fail_at_byte(text, (size_t)(nul - text), source, KPI_EPARSE,
+                            "a NUL byte is not allowed in a plan file");
+    kpi_status limited = check_limits(text, len, source);
+    if (limited != KPI_OK)
+        return limited;
     kpi__json *doc = kpi__calloc(1, sizeof *doc);
     if (!doc)
         return KPI_ENOMEM;
@@ -332,7 +396,7 @@ kpi_status kpi__json_load_file(kpi__json **out, const char *path, size_t max_byt
     while (st == KPI_OK) {
         if (len == cap) {
             if (cap > max_bytes) {
-                st = kpi__fail(KPI_ELIMIT, "file is larger than the limit of %zu bytes", max_bytes);
+                st = kpi__fail(KPI_ELIMIT, "file is larger than the limit of %zu bytes (plan_bytes)", max_bytes);
                 break;
             }
             char *bigger = kpi__realloc(buf, cap * 2);
@@ -353,7 +417,7 @@ kpi_status kpi__json_load_file(kpi__json **out, const char *path, size_t max_byt
     }
     fclose(f);
     if (st == KPI_OK && len > max_bytes)
-        st = kpi__fail(KPI_ELIMIT, "file is larger than the limit of %zu bytes", max_bytes);
+        st = kpi__fail(KPI_ELIMIT, "file is larger than the limit of %zu bytes (plan_bytes)", max_bytes);
     if (st == KPI_OK)
         st = kpi__json_parse(out, buf, len, path);
     kpi__error_set_source(path);

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "internal.h"
+#include "limits_internal.h"
 #include "kpiscore/lint.h"
 
 typedef struct kpi__json kpi__json;

@@ -158,6 +158,21 @@ static kpi_status find_or_add(kpi_agents *a, kpi_level l, const char *id, uint32
     return st;
 }
 
+void kpi__agents_truncate(kpi_agents *agents, const size_t keep[3])
+{
+    for (int l = 0; l < 3; l++) {
+        idlevel *v = &agents->lv[l];
+        if (v->n <= keep[l])
+            continue;
+        while (v->n > keep[l])
+            kpi__free(v->ids[--v->n]);
+        for (size_t h = 0; h < v->nslots; h++) /* rebuild the hash without them */
+            v->slots[h] = 0;
+        for (size_t j = 0; j < v->n; j++)
+            slot_put(v->slots, v->nslots, v->ids[j], (uint32_t)j);
+    }
+}
+
 kpi_status kpi_agents_add(kpi_agents *agents, const char *agent_id, const char *team_id,
                           const char *centre_id, uint32_t *index)
 {
@@ -174,19 +189,8 @@ kpi_status kpi_agents_add(kpi_agents *agents, const char *agent_id, const char *
     if (st == KPI_OK)
         st = find_or_add(agents, KPI_LEVEL_AGENT, agent_id, t, &i, &added_a);
     if (st != KPI_OK) { /* take back what this call added: the last ids of their levels */
-        kpi_level undo[2] = {KPI_LEVEL_TEAM, KPI_LEVEL_CENTRE};
-        bool added[2] = {added_t, added_c};
-        for (int k = 0; k < 2; k++) {
-            idlevel *v = &agents->lv[undo[k]];
-            if (!added[k])
-                continue;
-            v->n--;
-            for (size_t h = 0; h < v->nslots; h++) /* rebuild the hash without it */
-                v->slots[h] = 0;
-            for (size_t j = 0; j < v->n; j++)
-                slot_put(v->slots, v->nslots, v->ids[j], (uint32_t)j);
-            kpi__free(v->ids[v->n]);
-        }
+        size_t keep[3] = {agents->lv[0].n, agents->lv[1].n - added_t, agents->lv[2].n - added_c};
+        kpi__agents_truncate(agents, keep);
         return st;
     }
     if (index)

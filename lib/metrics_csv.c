@@ -259,8 +259,14 @@ static kpi_status resolve_columns(ctx *c, const kpi_csv_batch *b)
         *at[k] = SIZE_MAX;
         for (size_t i = 0; i < b->fields; i++)
             if (b->name_len[i] == strlen(want[k]) && memcmp(b->names[i], want[k], b->name_len[i]) == 0) {
+                if (*at[k] != SIZE_MAX) { /* which one would count? (tests/bad/csv) */
+                    kpi__fail(KPI_EDUPLICATE, "the events CSV names column '%s' twice (columns %zu "
+                              "and %zu); rename or drop one", want[k], *at[k] + 1, i + 1);
+                    kpi__error_set_position(1, 0, -1);
+                    kpi__error_set_source(b->source);
+                    return KPI_EDUPLICATE;
+                }
                 *at[k] = i;
-                break;
             }
         bool optional = k == 4 || (k == 1 && c->sh->m->period == KPI_PERIOD_ALL);
         if (*at[k] == SIZE_MAX && !optional) {
@@ -546,7 +552,10 @@ static kpi_status conclude(shared *sh, uint64_t *new_agents)
             total = c->acc;
     }
     kpi__free(map);
-    /* the map first (an agent without rows does no harm), then the rows */
+    /* the map first, then the rows; if either fails the map is put back, so a
+     * failed ingest leaves both as they were (found by test_alloc_failure) */
+    size_t keep[3] = {kpi_agents_count(sh->agents, KPI_LEVEL_AGENT), kpi_agents_count(sh->agents, KPI_LEVEL_TEAM),
+                      kpi_agents_count(sh->agents, KPI_LEVEL_CENTRE)};
     for (size_t j = 0; st == KPI_OK && j < all.n; j++) {
         uint32_t idx;
         st = kpi_agents_add(sh->agents, all.ids[j], NULL, NULL, &idx);
@@ -555,6 +564,8 @@ static kpi_status conclude(shared *sh, uint64_t *new_agents)
     }
     if (st == KPI_OK && total)
         st = kpi__metrics_absorb(sh->m, total);
+    if (st != KPI_OK)
+        kpi__agents_truncate(sh->agents, keep);
     *new_agents = all.n;
     idset_free(&all);
     return st;

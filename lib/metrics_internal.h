@@ -242,6 +242,10 @@ struct kpi_metrics {
 };
 
 /* An empty accumulator sharing @proto's schema and options. */
+/* Drops the ids added to each level (agent, team, centre) after the first
+ * @keep[level]: undoes kpi_agents_add() calls made by a failed operation. */
+void kpi__agents_truncate(kpi_agents *agents, const size_t keep[3]);
+
 kpi_status kpi__metrics_new_like(const kpi_metrics *proto, size_t agents, kpi_metrics **out);
 kpi_status kpi__metrics_new_schema(kpi__schema *s, kpi_period period, int32_t offset_min,
                                    uint32_t max_agents, size_t agents, kpi_metrics **out);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "limits_internal.h"
 #include "metrics_internal.h"
 
 #define MAGIC "KPIMSTAT"
@@ -19,7 +20,6 @@
 #define STORE_SKETCH 1
 #define HEADER 48
 #define TRAILER 8
-#define DEFAULT_MAX ((size_t)1 << 30)
 
 /* ---- writing -------------------------------------------------------------- */
 
@@ -202,6 +202,10 @@ static kpi_status get_varint(reader *r, uint64_t *out)
             return corrupt_at(KPI_ECORRUPT, start, "a number does not fit 64 bits");
         v |= (uint64_t)(b & 0x7f) << shift;
         if (!(b & 0x80)) {
+            /* one value, one encoding: a state that loads saves back to the same bytes
+             * (found by fuzz_state) */
+            if (b == 0 && shift > 0)
+                return corrupt_at(KPI_ECORRUPT, start, "a number is not in its shortest form");
             *out = v;
             return KPI_OK;
         }
@@ -386,9 +390,12 @@ kpi_status kpi_metrics_load(kpi_metrics **out, const kpi_metric_registry *reg, c
     kpi__error_reset();
     if (!out || !reg || (!buf && size))
         return kpi__fail(KPI_EINVAL, "kpi_metrics_load: out, reg and buf must not be NULL");
-    if (size > (max_bytes ? max_bytes : DEFAULT_MAX)) {
-        kpi__fail(KPI_ELIMIT, "metrics state of %zu bytes exceeds the limit of %zu", size,
-                  max_bytes ? max_bytes : DEFAULT_MAX);
+    if (!max_bytes)
+        max_bytes = kpi__limits()->state_bytes;
+    if (size > max_bytes) {
+        kpi__fail(KPI_ELIMIT, "metrics state of %zu bytes exceeds the limit of %zu (state_bytes)", size,
+                  max_bytes);
+        kpi__error_set_position(0, 0, (long long)max_bytes);
         return KPI_ELIMIT;
     }
     const uint8_t *p = buf;

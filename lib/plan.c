@@ -8,7 +8,6 @@
 #include "lint_internal.h"
 #include "plan_internal.h"
 
-#define KPI__PLAN_MAX_BYTES ((size_t)16 << 20)
 
 kpi_status kpi__plan_located(struct kpi__plan_load *ld, const json_t *node, kpi_status st)
 {
@@ -187,7 +186,7 @@ static kpi_status load(kpi_plan **out, kpi__json *doc)
 
 static kpi_status get_options(const kpi_plan_options *options, size_t *max_bytes)
 {
-    *max_bytes = KPI__PLAN_MAX_BYTES;
+    *max_bytes = kpi__limits()->plan_bytes; /* kpi_limits.plan_bytes unless the call says */
     if (!options)
         return KPI_OK;
     if (options->size < sizeof(kpi_plan_options))
@@ -219,7 +218,7 @@ kpi_status kpi_plan_load_buffer(kpi_plan **out, const char *text, size_t len, co
     size_t max_bytes;
     kpi_status st = get_options(options, &max_bytes);
     if (st == KPI_OK && len > max_bytes) {
-        kpi__fail(KPI_ELIMIT, "the plan is %zu bytes, larger than the limit of %zu bytes", len, max_bytes);
+        kpi__fail(KPI_ELIMIT, "the plan is %zu bytes, larger than the limit of %zu bytes (plan_bytes)", len, max_bytes);
         kpi__error_set_source(source);
         return KPI_ELIMIT;
     }

@@ -108,4 +108,12 @@ kpi_status kpi__plan_get_figure(struct kpi__plan_load *ld, const json_t *obj, co
 /* Reports id @id at @obj.id as used twice among the @what (KPI_EDUPLICATE). */
 kpi_status kpi__plan_duplicate(struct kpi__plan_load *ld, const json_t *obj, const char *id, const char *what);
 
+/*
+ * KPI_ELIMIT, located at the array, when the array @key of @obj (or @obj
+ * itself when @key is NULL and the path is already the array's) holds more
+ * than @limit elements; @name is the kpi_limits field, @what the elements.
+ */
+kpi_status kpi__plan_check_count(struct kpi__plan_load *ld, const json_t *obj, const char *key, size_t limit,
+                                 const char *name, const char *what);
+
 #endif /* KPISCORE_PLAN_INTERNAL_H */

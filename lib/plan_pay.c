@@ -159,6 +159,7 @@ static kpi_status read_schedule(struct kpi__plan_load *ld, const json_t *obj, co
     def.rounding = dflt->rounding;
     def.places = dflt->places;
     KPI__TRY(kpi__plan_get_rounding(ld, obj, "rounding", 2, &def.rounding, &def.places));
+    KPI__TRY(kpi__plan_check_count(ld, obj, "rows", kpi__limits()->bracket_rows, "bracket_rows", "rows"));
     size_t n = json_array_size(json_object_get(obj, "rows"));
     struct rows_arg a = {n ? kpi__calloc(n, sizeof *a.rows) : NULL, basis == KPI_BASIS_AMOUNT};
     if (n && !a.rows)

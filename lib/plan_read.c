@@ -90,6 +90,22 @@ kpi_status kpi__plan_each(struct kpi__plan_load *ld, const json_t *obj, const ch
     return st;
 }
 
+kpi_status kpi__plan_check_count(struct kpi__plan_load *ld, const json_t *obj, const char *key, size_t limit,
+                                 const char *name, const char *what)
+{
+    const json_t *arr = key ? json_object_get(obj, key) : obj;
+    size_t n = json_array_size(arr);
+    if (n <= limit)
+        return KPI_OK;
+    if (key)
+        kpi__json_push_key(ld->doc, key);
+    kpi_status st = kpi__json_fail(ld->doc, arr, KPI_ELIMIT, "%zu %s are more than the limit of %zu (%s)", n,
+                                   what, limit, name);
+    if (key)
+        kpi__json_pop(ld->doc);
+    return st;
+}
+
 kpi_status kpi__plan_duplicate(struct kpi__plan_load *ld, const json_t *obj, const char *id, const char *what)
 {
     kpi__json_push_key(ld->doc, "id");

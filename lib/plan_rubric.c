@@ -440,6 +440,7 @@ static kpi_status read_rows(struct kpi__plan_load *ld, const json_t *obj, kpi_ru
     switch (rule) {
     case KPI_RULE_BANDS:
         KPI__TRY(nonempty_array(ld, obj, "bands", "band", &arr));
+        KPI__TRY(kpi__plan_check_count(ld, obj, "bands", kpi__limits()->bands, "bands", "bands"));
         return each_element(ld, obj, "bands", read_band, NULL);
     case KPI_RULE_GRADES:
         return read_grades(ld, obj);
@@ -526,6 +527,7 @@ kpi_status kpi__plan_read_rubric(struct kpi__plan_load *ld, const json_t *value)
     KPI__TRY(read_options(ld, value, &total));
     const json_t *items;
     KPI__TRY(nonempty_array(ld, value, "items", "item", &items));
+    KPI__TRY(kpi__plan_check_count(ld, value, "items", kpi__limits()->rubric_items, "rubric_items", "items"));
     KPI__TRY(each_element(ld, value, "categories", read_category, NULL));
     KPI__TRY(each_element(ld, value, "items", read_item, NULL));
     KPI__TRY(each_element(ld, value, "adjustments", read_adjustment, NULL));

@@ -95,6 +95,9 @@ static kpi_status read_band(struct kpi__plan_load *ld, const json_t *obj, size_t
 
 static kpi_status read_bands(struct kpi__plan_load *ld, const json_t *obj, struct kpi__plan_tier *t)
 {
+    kpi_status limited = kpi__plan_check_count(ld, obj, "bands", kpi__limits()->bands, "bands", "bands");
+    if (limited != KPI_OK)
+        return limited;
     size_t n = json_array_size(json_object_get(obj, "bands"));
     kpi_tier_band *bands = n ? kpi__calloc(n, sizeof *bands) : NULL;
     if (n && !bands)
@@ -311,6 +314,7 @@ kpi_status kpi__plan_read_tiers(struct kpi__plan_load *ld, const json_t *value)
     size_t n = json_array_size(value);
     if (n == 0)
         return kpi__json_fail(doc, value, KPI_EPLAN, "'tiers' must list at least one tier table");
+    KPI__TRY(kpi__plan_check_count(ld, value, NULL, kpi__limits()->tiers, "tiers", "tier tables"));
     struct kpi__plan_tiers *tiers = kpi__calloc(1, sizeof *tiers);
     if (!tiers)
         return KPI_ENOMEM;

@@ -33,6 +33,7 @@
 
 #include "quantile_internal.h"
 #include "sketch_internal.h"
+#include "limits_internal.h"
 
 #define CUBIC_A (6.0 / 35.0)
 #define CUBIC_B (-3.0 / 5.0)
@@ -1071,5 +1072,9 @@ kpi_status kpi_sketch_deserialize(kpi_sketch **out, const void *data, size_t siz
         return kpi__fail(KPI_EINVAL, "kpi_sketch_deserialize: out and data must not be NULL");
     if (!data)
         return bad_at(KPI_ECORRUPT, 0, "truncated: 0 bytes, not even a header");
+    if (size > kpi__limits()->state_bytes)
+        return bad_at(KPI_ELIMIT, kpi__limits()->state_bytes,
+                      "a sketch of %zu bytes exceeds the limit of %zu (state_bytes)", size,
+                      kpi__limits()->state_bytes);
     return decode(out, data, size);
 }

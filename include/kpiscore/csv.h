@@ -39,15 +39,18 @@ typedef struct kpi_csv_options {
     int header;              /**< nonzero: the first record names the columns (default 1) */
     int validate_utf8;       /**< nonzero: reject invalid UTF-8 (default 1) */
     size_t max_record_bytes; /**< longest record, line breaks inside quotes included,
-                                  terminator excluded; 16 ... 1 GiB, default 1 MiB */
-    size_t max_fields;       /**< most fields per record, 1 ... 65536; default 4096 */
+                                  terminator excluded; 16 ... 1 GiB; 0 (the default):
+                                  kpi_limits.csv_line_bytes, 1 MiB unless set */
+    size_t max_fields;       /**< most fields per record, 1 ... 65536; 0 (the default):
+                                  kpi_limits.csv_fields, 4096 unless set */
     size_t batch_rows;       /**< rows per batch, 1 ... 65536; default 512 */
     const char *source;      /**< name shown in errors (a file name), or NULL */
 } kpi_csv_options;
 
-/** Default options: comma, header row, UTF-8 checked, 1 MiB records. */
+/** Default options: comma, header row, UTF-8 checked, the process-wide limits
+ *  (kpiscore/limits.h: 1 MiB records, 4096 fields unless changed). */
 #define KPI_CSV_OPTIONS_INIT \
-    { sizeof(kpi_csv_options), ',', 1, 1, (size_t)1 << 20, 4096, 512, NULL }
+    { sizeof(kpi_csv_options), ',', 1, 1, 0, 0, 512, NULL }
 
 /** The default UTC offset of a plan's time zone: +08:00 (China), in minutes. */
 #define KPI_CSV_DEFAULT_UTC_OFFSET 480

@@ -590,7 +590,8 @@ KPI_API kpi_status kpi_metrics_save(const kpi_metrics *m, void *buf, size_t capa
  * Rebuilds an accumulator from kpi_metrics_save() bytes.
  *
  * @param reg        must define the same metrics and events as the saver's
- * @param max_bytes  refuse larger states (KPI_ELIMIT); 0 means 1 GiB
+ * @param max_bytes  refuse larger states (KPI_ELIMIT); 0 means kpi_limits.state_bytes
+ *                   (1 GiB unless changed, kpiscore/limits.h)
  * @return KPI_OK; KPI_ECORRUPT (truncated, bad magic, bad structure, bad
  *         checksum) and KPI_EVERSION (newer format), both with the byte
  *         offset in kpi_error_offset(); KPI_EMISMATCH (other definitions);
@@ -661,7 +662,8 @@ typedef struct kpi_metrics_csv_result {
  * source, line, column and byte offset of the offending field: KPI_EPARSE
  * (malformed CSV, a bad number or time), KPI_ENOTFOUND (an agent not in
  * the map; an event kind the registry lacks, the message listing the known
- * ones), KPI_EINPUT (a missing column), KPI_ELIMIT (max_agents, CSV
+ * ones), KPI_EINPUT (a missing column), KPI_EDUPLICATE (a needed column
+ * named twice), KPI_ELIMIT (max_agents, CSV
  * limits), KPI_EOVERFLOW, KPI_ENOMEM; KPI_EINVAL for bad arguments.
  *
  * @param m       the accumulator (single writer)
