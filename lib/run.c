@@ -51,6 +51,7 @@ struct kpi_run {
     const kpi_rubric *rubric;
     struct agent *agents;
     size_t nagents, agents_cap;
+    kpi_agents *ids; /* agent id -> index in agents (same order), for lookups in O(1) */
     char **teams, **centres; /* distinct ids, for group indexes */
     size_t nteams, ncentres;
     struct field_value *fields;
@@ -152,6 +153,7 @@ void kpi_run_free(kpi_run *run)
         kpi__free(run->grades[i].list);
     }
     kpi__free(run->agents);
+    kpi_agents_free(run->ids);
     kpi__free(run->teams);
     kpi__free(run->centres);
     kpi__free(run->fields);
@@ -161,11 +163,13 @@ void kpi_run_free(kpi_run *run)
 
 static kpi_status find_agent(const kpi_run *run, const char *id, size_t *index)
 {
-    for (size_t i = 0; i < run->nagents; i++)
-        if (strcmp(run->agents[i].id, id) == 0) {
-            *index = i;
-            return KPI_OK;
-        }
+    uint32_t i;
+    /* an id whose agent could not be added (no memory) maps to nagents: not found */
+    if (run->ids && kpi_agents_find(run->ids, KPI_LEVEL_AGENT, id, &i) == KPI_OK && i < run->nagents) {
+        *index = i;
+        return KPI_OK;
+    }
+    kpi__error_reset(); /* the map's own "not found" is replaced by the run's */
     return kpi__fail(KPI_ENOTFOUND, "unknown agent '%s' (not in the agents list)", id);
 }
 
@@ -199,6 +203,10 @@ kpi_status kpi_run_add_agent(kpi_run *run, const char *id, const char *name, con
     if (find_agent(run, id, &existing) == KPI_OK)
         return kpi__fail(KPI_EDUPLICATE, "agent '%s' is listed twice", id);
     kpi__error_reset();
+    uint32_t slot;
+    if (!run->ids && kpi_agents_new(&run->ids) != KPI_OK)
+        return KPI_ENOMEM;
+    KPI__TRY(kpi_agents_add(run->ids, id, "", "", &slot)); /* slot == nagents: indexes are dense, in order */
     if (!kpi__grow((void **)&run->agents, &run->agents_cap, run->nagents, sizeof *run->agents))
         return KPI_ENOMEM;
     struct agent a = {kpi__strdup(id), kpi__strdup(name ? name : id), kpi__strdup(team ? team : ""),
@@ -852,6 +860,19 @@ static kpi_status pay_item(kpi_run *run, struct context *c, const struct kpi__pl
 
 /* Rank order: ranked agents best first, then the unranked, each in input order
  * (a stable insertion sort: no comparator needs the run through a global). */
+struct keyed {
+    kpi_dec key;
+    size_t index;
+};
+
+static int keyed_cmp(const void *x, const void *y)
+{
+    const struct keyed *a = x, *b = y;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    return (a->index > b->index) - (a->index < b->index);
+}
+
 static kpi_status order_agents(kpi_run *run)
 {
     run->order = kpi__reallocarray(NULL, run->nagents + 1, sizeof *run->order);
@@ -859,20 +880,18 @@ static kpi_status order_agents(kpi_run *run)
         return KPI_ENOMEM;
     for (size_t a = 0; a < run->nagents; a++)
         run->order[a] = a;
+    /* rank order, the unranked (rank 0) last, ties in the order added: a
+       stable sort, as qsort is not, by (rank, index) */
     const kpi_dec *rank = run->results[run->target].rank;
-    for (size_t i = 1; i < run->nagents; i++) {
-        size_t cur = run->order[i], j = i;
-        kpi_dec rc = rank[cur] ? rank[cur] : INT64_MAX;
-        while (j > 0) {
-            size_t prev = run->order[j - 1];
-            kpi_dec rp = rank[prev] ? rank[prev] : INT64_MAX;
-            if (rp < rc || (rp == rc && prev < cur))
-                break;
-            run->order[j] = prev;
-            j--;
-        }
-        run->order[j] = cur;
-    }
+    struct keyed *k = kpi__reallocarray(NULL, run->nagents + 1, sizeof *k);
+    if (!k)
+        return KPI_ENOMEM;
+    for (size_t a = 0; a < run->nagents; a++)
+        k[a] = (struct keyed){rank[a] ? rank[a] : INT64_MAX, a};
+    qsort(k, run->nagents, sizeof *k, keyed_cmp);
+    for (size_t a = 0; a < run->nagents; a++)
+        run->order[a] = k[a].index;
+    kpi__free(k);
     return KPI_OK;
 }
 
