@@ -19,10 +19,13 @@ struct agent {
     uint32_t team_index, centre_index;
 };
 
-struct field_value {
-    size_t agent;
-    char *field;
-    kpi_money value;
+/* One named amount of every agent ("post_salary"): a column, so a pay rule
+ * reads it in constant time whatever the number of agents. */
+struct field_column {
+    char *name;
+    kpi_money *value; /* per agent */
+    uint8_t *set;     /* per agent: 1 when given */
+    size_t cap;
 };
 
 struct grade {
@@ -54,8 +57,8 @@ struct kpi_run {
     kpi_agents *ids; /* agent id -> index in agents (same order), for lookups in O(1) */
     char **teams, **centres; /* distinct ids, for group indexes */
     size_t nteams, ncentres;
-    struct field_value *fields;
-    size_t nfields, fields_cap;
+    struct field_column *fields;
+    size_t nfields;
     struct grade *grades;
     size_t ngrades, grades_cap;
     const kpi_metrics *metrics;
@@ -145,8 +148,11 @@ void kpi_run_free(kpi_run *run)
         kpi__free(run->teams[i]);
     for (size_t i = 0; i < run->ncentres; i++)
         kpi__free(run->centres[i]);
-    for (size_t i = 0; i < run->nfields; i++)
-        kpi__free(run->fields[i].field);
+    for (size_t i = 0; i < run->nfields; i++) {
+        kpi__free(run->fields[i].name);
+        kpi__free(run->fields[i].value);
+        kpi__free(run->fields[i].set);
+    }
     for (size_t i = 0; i < run->ngrades; i++) {
         kpi__free(run->grades[i].period);
         kpi__free(run->grades[i].label);
@@ -234,17 +240,36 @@ kpi_status kpi_run_set_field(kpi_run *run, const char *agent_id, const char *fie
         return kpi__fail(KPI_EINVAL, "kpi_run_set_field: run, agent id and field are required");
     size_t agent = 0;
     KPI__TRY(find_agent(run, agent_id, &agent));
-    for (size_t i = 0; i < run->nfields; i++)
-        if (run->fields[i].agent == agent && strcmp(run->fields[i].field, field) == 0) {
-            run->fields[i].value = value;
-            return KPI_OK;
+    struct field_column *col = NULL;
+    for (size_t i = 0; i < run->nfields && !col; i++)
+        if (strcmp(run->fields[i].name, field) == 0)
+            col = &run->fields[i];
+    if (!col) {
+        char *name = kpi__strdup(field);
+        struct field_column *grown = name ? kpi__reallocarray(run->fields, run->nfields + 1, sizeof *grown) : NULL;
+        if (!grown) {
+            kpi__free(name);
+            return KPI_ENOMEM;
         }
-    if (!kpi__grow((void **)&run->fields, &run->fields_cap, run->nfields, sizeof *run->fields))
-        return KPI_ENOMEM;
-    char *copy = kpi__strdup(field);
-    if (!copy)
-        return KPI_ENOMEM;
-    run->fields[run->nfields++] = (struct field_value){agent, copy, value};
+        run->fields = grown;
+        col = &run->fields[run->nfields++];
+        *col = (struct field_column){name, NULL, NULL, 0};
+    }
+    if (agent >= col->cap) {
+        size_t cap = run->agents_cap > agent ? run->agents_cap : agent + 1;
+        kpi_money *v = kpi__reallocarray(col->value, cap, sizeof *v);
+        if (!v)
+            return KPI_ENOMEM;
+        col->value = v;
+        uint8_t *set = kpi__reallocarray(col->set, cap, 1);
+        if (!set)
+            return KPI_ENOMEM;
+        memset(set + col->cap, 0, cap - col->cap);
+        col->set = set;
+        col->cap = cap;
+    }
+    col->value[agent] = value;
+    col->set[agent] = 1;
     return KPI_OK;
 }
 
@@ -358,17 +383,8 @@ kpi_status kpi_run_set_input(kpi_run *run, const char *agent_id, const char *per
         kpi__free(g.list);
         return st;
     }
-    /* a later value for the same agent, period and input replaces the earlier */
-    for (size_t i = 0; i < run->ngrades; i++) {
-        struct grade *old = &run->grades[i];
-        if (old->agent == agent && old->input == index && strcmp(old->period, period) == 0) {
-            kpi__free(old->period);
-            kpi__free(old->label);
-            kpi__free(old->list);
-            *old = g;
-            return KPI_OK;
-        }
-    }
+    /* a later value for the same agent, period and input replaces the
+     * earlier: the evaluation's index is built in order (context_init) */
     run->grades[run->ngrades++] = g;
     return KPI_OK;
 }
@@ -639,9 +655,11 @@ static kpi_status figure(kpi_run *run, struct context *c, size_t a, const char *
         *out = run->results[t].total[a];
         return KPI_OK;
     }
-    for (size_t i = 0; i < run->nfields; i++)
-        if (run->fields[i].agent == a && strcmp(run->fields[i].field, name) == 0)
-            return kpi_money_to_dec(run->fields[i].value, out);
+    for (size_t i = 0; i < run->nfields; i++) {
+        const struct field_column *col = &run->fields[i];
+        if (strcmp(col->name, name) == 0)
+            return a < col->cap && col->set[a] ? kpi_money_to_dec(col->value[a], out) : KPI_ENA;
+    }
     for (size_t i = 0; i < c->ninputs; i++) {
         const char *input;
         kpi_input_kind kind;
