@@ -294,6 +294,8 @@ kpi_status kpi_plan_lint(const kpi_plan *plan, kpi_lint *lint)
     if (st == KPI_OK)
         st = kpi__plan_lint_pay(plan, lint);
     if (st == KPI_OK)
+        st = kpi__plan_lint_sketches(plan, lint);
+    if (st == KPI_OK)
         kpi__json_locate_lint_nearest(plan->doc, lint, more);
     return st;
 }

@@ -58,6 +58,8 @@ bool kpi__plan_pay_reads(const void *ctx, const char *name);
 /* Section state: made with defaults before the readers run, freed with the plan. */
 kpi_status kpi__plan_metrics_init(struct kpi__plan_load *ld);
 void kpi__plan_metrics_free(struct kpi__plan_metrics *metrics);
+/* Warns where a sketched (approximate) quantile feeds a score or a pay line. */
+kpi_status kpi__plan_lint_sketches(const kpi_plan *plan, kpi_lint *lint);
 /* Records that input @input is fed by metric @metric (checked against the registry). */
 kpi_status kpi__plan_source_add(struct kpi__plan_load *ld, const json_t *node, const char *input,
                                 const char *metric);

@@ -8,10 +8,12 @@
  */
 #include <string.h>
 
+#include "lint_internal.h"
 #include "plan_internal.h"
 
 static const char *const period_names[] = {"all", "day", "week", "month", "quarter", "year", NULL};
-static const char *const kind_names[] = {"total", "ratio", "mean", "variance", "min", "max", "quantile", NULL};
+static const char *const kind_names[] = {"total", "ratio", "mean", "variance", "min", "max", "quantile",
+                                         "sketch", NULL};
 static const char *const unit_names[] = {"count", "ratio", "yuan", "second", "point", "raw", NULL};
 
 static kpi_period period_of_plan(const char *plan_period)
@@ -234,7 +236,7 @@ static kpi_status read_terms(struct kpi__plan_load *ld, const json_t *def, const
 static kpi_status read_define(struct kpi__plan_load *ld, const json_t *obj)
 {
     static const char *const keys[] = {"label", "kind", "unit", "numerator", "denominator", "complement",
-                                       "population", "q", "method", "note", NULL};
+                                       "population", "q", "method", "alpha", "note", NULL};
     const json_t *defs = json_object_get(obj, "define");
     if (!defs)
         return KPI_OK;
@@ -276,6 +278,8 @@ static kpi_status read_define(struct kpi__plan_load *ld, const json_t *obj)
             def.flags |= KPI_METRIC_POPULATION;
         if (st == KPI_OK)
             st = kpi__json_get_dec(doc, d, "q", false, &def.q, NULL);
+        if (st == KPI_OK)
+            st = kpi__json_get_dec(doc, d, "alpha", false, &def.sketch_alpha, NULL);
         if (st == KPI_OK)
             st = kpi__json_get_string(doc, d, "method", false, &method, &present);
         if (st == KPI_OK && present && kpi_quantile_method_parse(method, &def.method) != KPI_OK) {
@@ -335,5 +339,46 @@ kpi_status kpi__plan_source_add(struct kpi__plan_load *ld, const json_t *node, c
     m->sources[m->nsources].input = input;
     m->sources[m->nsources].metric = metric;
     m->nsources++;
+    return KPI_OK;
+}
+
+/* true when @name is a metric of the registry computed by a sketch */
+static bool sketched(const kpi_metric_registry *reg, const char *name)
+{
+    size_t index;
+    if (!name || kpi_metric_registry_find(reg, name, &index) != KPI_OK) {
+        kpi__error_reset();
+        return false;
+    }
+    const kpi_metric_def *def = kpi_metric_registry_def(reg, index);
+    return def && def->kind == KPI_METRIC_QUANTILE_SKETCH;
+}
+
+kpi_status kpi__plan_lint_sketches(const kpi_plan *plan, kpi_lint *lint)
+{
+    const struct kpi__plan_metrics *m = plan->metrics;
+    char path[512];
+    for (size_t i = 0; i < m->nsources; i++) {
+        if (!sketched(m->registry, m->sources[i].metric))
+            continue;
+        snprintf(path, sizeof path, "inputs.%s.metric", m->sources[i].input);
+        KPI__TRY(kpi__lint_add(lint, KPI_LINT_WARNING, "sketch-feeds-score", path,
+                               "input '%s' reads '%s', a sketched quantile (within its relative error, "
+                               "not exact): a score, tier or pay must not move with an approximation; "
+                               "use an exact quantile", m->sources[i].input, m->sources[i].metric));
+    }
+    for (size_t i = 0; plan->pay && i < plan->pay->count; i++) {
+        const struct kpi__plan_pay_item *it = &plan->pay->items[i];
+        const char *names[] = {it->basis, it->ratio_of, it->weight, it->count};
+        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+            if (!sketched(m->registry, names[k]))
+                continue;
+            snprintf(path, sizeof path, "pay.items[%zu]", i);
+            KPI__TRY(kpi__lint_add(lint, KPI_LINT_WARNING, "sketch-feeds-pay", path,
+                                   "pay line '%s' reads '%s', a sketched quantile (approximate): a "
+                                   "person's pay must not move with an approximation; use an exact "
+                                   "quantile", it->label, names[k]));
+        }
+    }
     return KPI_OK;
 }

@@ -173,12 +173,50 @@ static void test_errors(void **state)
     assert_int_equal(kpi_run_new(NULL, f->plan), KPI_EINVAL);
 }
 
+/* A sketched quantile feeding a score is an approximation in someone's pay:
+ * lint says so, at the input that reads it. */
+static void test_sketch_feeding_a_score_is_linted(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "{\"kpiscore\": 1, \"name\": \"p90\",\n"
+        " \"metrics\": {\"define\": {\n"
+        "   \"reply_p90\": {\"kind\": \"sketch\", \"unit\": \"second\", \"alpha\": \"1%\", \"q\": \"0.9\",\n"
+        "                 \"method\": \"lower\", \"numerator\": [{\"sum\": \"reply\"}]},\n"
+        "   \"reply_p90_exact\": {\"kind\": \"quantile\", \"unit\": \"second\", \"q\": \"0.9\",\n"
+        "                 \"numerator\": [{\"sum\": \"reply\"}]}}},\n"
+        " \"inputs\": {\"p90\": {\"kind\": \"number\", \"metric\": \"reply_p90\"},\n"
+        "            \"p90x\": {\"kind\": \"number\", \"metric\": \"reply_p90_exact\"}},\n"
+        " \"rubric\": {\"total\": 10, \"items\": [\n"
+        "   {\"id\": \"a\", \"points\": 5, \"rule\": \"linear\", \"input\": \"p90\", \"better\": \"lower\", \"target\": 30, \"limit\": 60},\n"
+        "   {\"id\": \"b\", \"points\": 5, \"rule\": \"linear\", \"input\": \"p90x\", \"better\": \"lower\", \"target\": 30, \"limit\": 60}]}}\n";
+    kpi_plan *plan = NULL;
+    assert_int_equal(kpi_plan_load_buffer(&plan, text, strlen(text), "p90.json", NULL), KPI_OK);
+    kpi_lint *lint = NULL;
+    assert_int_equal(kpi_lint_new(&lint), KPI_OK);
+    assert_int_equal(kpi_plan_lint(plan, lint), KPI_OK);
+    size_t found = 0;
+    for (size_t i = 0; i < kpi_lint_count(lint); i++) {
+        if (strcmp(kpi_lint_code(lint, i), "sketch-feeds-score") != 0)
+            continue;
+        found++;
+        assert_string_equal(kpi_lint_path(lint, i), "inputs.p90.metric");
+        assert_int_equal(kpi_lint_severity(lint, i), KPI_LINT_WARNING);
+        assert_int_equal(kpi_lint_line(lint, i), 7);
+        assert_non_null(strstr(kpi_lint_message(lint, i), "'reply_p90', a sketched quantile"));
+    }
+    assert_int_equal(found, 1); /* the exact quantile is not flagged */
+    kpi_lint_free(lint);
+    kpi_plan_free(plan);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_scores_ranks_and_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_history_period, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+        cmocka_unit_test(test_sketch_feeding_a_score_is_linted),
     };
     return cmocka_run_group_tests_name("run", tests, NULL, NULL);
 }
