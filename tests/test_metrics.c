@@ -12,6 +12,7 @@
 
 #include "metrics_internal.h"
 #include "metrics_quantile_vectors.h"
+#include "alloc_countdown.h"
 
 /* ---- rows --------------------------------------------------------------- */
 
@@ -933,33 +934,6 @@ static void test_batch_errors(void **state)
 
 /* ---- allocation failures ---------------------------------------------------------- */
 
-static long alloc_countdown = -1; /* fail when it reaches 0; -1: never */
-
-static void *fail_malloc(size_t size, void *user)
-{
-    (void)user;
-    if (alloc_countdown == 0)
-        return NULL;
-    if (alloc_countdown > 0)
-        alloc_countdown--;
-    return malloc(size);
-}
-
-static void *fail_realloc(void *p, size_t size, void *user)
-{
-    (void)user;
-    if (alloc_countdown == 0)
-        return NULL;
-    if (alloc_countdown > 0)
-        alloc_countdown--;
-    return realloc(p, size);
-}
-
-static void plain_free(void *p, void *user)
-{
-    (void)user;
-    free(p);
-}
 
 /* A state save of @m, malloc'd. */
 static uint8_t *save(const kpi_metrics *m, size_t *n)

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "metrics_internal.h"
+#include "alloc_countdown.h"
 
 #ifndef SAMPLE_EVENTS
 #error "SAMPLE_EVENTS (path of examples/data/sample/events.csv) must be defined"
@@ -613,33 +614,6 @@ static void test_progress(void **state)
 
 /* ---- allocation failures --------------------------------------------------- */
 
-static long alloc_countdown = -1;
-
-static void *fail_malloc(size_t size, void *user)
-{
-    (void)user;
-    if (alloc_countdown == 0)
-        return NULL;
-    if (alloc_countdown > 0)
-        alloc_countdown--;
-    return malloc(size);
-}
-
-static void *fail_realloc(void *p, size_t size, void *user)
-{
-    (void)user;
-    if (alloc_countdown == 0)
-        return NULL;
-    if (alloc_countdown > 0)
-        alloc_countdown--;
-    return realloc(p, size);
-}
-
-static void plain_free(void *p, void *user)
-{
-    (void)user;
-    free(p);
-}
 
 static void test_allocation_failures(void **state)
 {

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "alloc_countdown.h"
 
 #ifndef KPI_SOURCE_ROOT
 #error "KPI_SOURCE_ROOT must name the source tree"
@@ -490,33 +491,6 @@ static void test_load_buffer_and_lint_positions(void **state)
 
 /* ---- allocation failures ------------------------------------------------------------------------ */
 
-static long alloc_budget = -1;
-
-static void *failing_malloc(size_t size, void *user)
-{
-    (void)user;
-    if (alloc_budget == 0)
-        return NULL;
-    if (alloc_budget > 0)
-        alloc_budget--;
-    return malloc(size);
-}
-
-static void *failing_realloc(void *p, size_t size, void *user)
-{
-    (void)user;
-    if (alloc_budget == 0)
-        return NULL;
-    if (alloc_budget > 0)
-        alloc_budget--;
-    return realloc(p, size);
-}
-
-static void plain_free(void *p, void *user)
-{
-    (void)user;
-    free(p);
-}
 
 /* Loads the seed 003 plan, lints it and scores one agent; the first failure. */
 static kpi_status load_lint_score(const char *path)
@@ -550,17 +524,17 @@ static void test_allocation_failures(void **state)
     (void)state;
     char path[512];
     snprintf(path, sizeof path, "%s/examples/plans/seed003-after-sales.json", KPI_SOURCE_ROOT);
-    OK(kpi_set_allocator(failing_malloc, failing_realloc, plain_free, NULL));
+    OK(kpi_set_allocator(fail_malloc, fail_realloc, plain_free, NULL));
     long n;
     for (n = 0; n < 5000; n++) {
-        alloc_budget = n;
+        alloc_countdown = n;
         kpi_status st = load_lint_score(path);
         if (st == KPI_OK)
             break;
         if (st != KPI_ENOMEM)
             fail_msg("allocation %ld: %s", n, kpi_error_text(kpi_error_last()));
     }
-    alloc_budget = -1;
+    alloc_countdown = -1;
     OK(kpi_set_allocator(NULL, NULL, NULL, NULL));
     assert_true(n > 50 && n < 5000);
 }

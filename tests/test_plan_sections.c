@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "plan_internal.h"
+#include "alloc_countdown.h"
 
 #ifndef KPI_SOURCE_ROOT
 #error "KPI_SOURCE_ROOT must name the source tree"
@@ -482,33 +483,6 @@ static void test_optional_sections(void **state)
 
 /* ---- allocation failures ------------------------------------------------------------------ */
 
-static long alloc_budget = -1;
-
-static void *failing_malloc(size_t size, void *user)
-{
-    (void)user;
-    if (alloc_budget == 0)
-        return NULL;
-    if (alloc_budget > 0)
-        alloc_budget--;
-    return malloc(size);
-}
-
-static void *failing_realloc(void *p, size_t size, void *user)
-{
-    (void)user;
-    if (alloc_budget == 0)
-        return NULL;
-    if (alloc_budget > 0)
-        alloc_budget--;
-    return realloc(p, size);
-}
-
-static void plain_free(void *p, void *user)
-{
-    (void)user;
-    free(p);
-}
 
 static kpi_status load_and_lint(const char *path, const char *text)
 {
@@ -529,20 +503,20 @@ static kpi_status load_and_lint(const char *path, const char *text)
 
 static void sweep(const char *path, const char *text)
 {
-    OK(kpi_set_allocator(failing_malloc, failing_realloc, plain_free, NULL));
+    OK(kpi_set_allocator(fail_malloc, fail_realloc, plain_free, NULL));
     long n;
     for (n = 0; n < 20000; n++) {
-        alloc_budget = n;
+        alloc_countdown = n;
         kpi_status st = load_and_lint(path, text);
         if (st == KPI_OK)
             break;
         if (st != KPI_ENOMEM) {
-            alloc_budget = -1;
+            alloc_countdown = -1;
             kpi_set_allocator(NULL, NULL, NULL, NULL);
             fail_msg("allocation %ld: %s", n, kpi_error_text(kpi_error_last()));
         }
     }
-    alloc_budget = -1;
+    alloc_countdown = -1;
     OK(kpi_set_allocator(NULL, NULL, NULL, NULL));
     assert_true(n > 50 && n < 20000);
 }
