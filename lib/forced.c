@@ -173,12 +173,9 @@ kpi_status kpi_forced_apply(kpi_tiering **out, const kpi_forced *forced, const k
     if (!out || !forced)
         return kpi__fail(KPI_EINVAL, "kpi_forced_apply: out and forced must not be NULL");
     kpi_rank_options o;
-    kpi_status st = kpi__rank_options_load(&o, opt, "kpi_forced_apply");
-    if (st != KPI_OK)
-        return st;
     kpi_tiering *res;
     size_t *order, m;
-    st = kpi__tiering_ranked(&res, &order, &m, scores, n, &o);
+    kpi_status st = kpi__tiering_ranked(&res, &order, &m, scores, n, opt, &o, "kpi_forced_apply");
     if (st != KPI_OK)
         return st;
     res->forced = true;

@@ -35,8 +35,12 @@ static kpi_status fill(void *vctx, size_t k, size_t i, const kpi__standing *s)
 }
 
 kpi_status kpi__tiering_ranked(kpi_tiering **out, size_t **order_out, size_t *m,
-                               const kpi_dec *scores, size_t n, const kpi_rank_options *o)
+                               const kpi_dec *scores, size_t n, const kpi_rank_options *opt,
+                               kpi_rank_options *o, const char *fn)
 {
+    kpi_status loaded = kpi__rank_options_load(o, opt, fn);
+    if (loaded != KPI_OK)
+        return loaded;
     if (n > 0 && !scores)
         return kpi__fail(KPI_EINVAL, "scores must not be NULL when n is %zu", n);
     if (n > KPI__RANK_MAX_N)

@@ -446,12 +446,9 @@ kpi_status kpi_tier_table_apply(kpi_tiering **out, const kpi_tier_table *table, 
     if (!out || !table)
         return kpi__fail(KPI_EINVAL, "kpi_tier_table_apply: out and table must not be NULL");
     kpi_rank_options o;
-    kpi_status st = kpi__rank_options_load(&o, opt, "kpi_tier_table_apply");
-    if (st != KPI_OK)
-        return st;
     kpi_tiering *res;
     size_t *order, m;
-    st = kpi__tiering_ranked(&res, &order, &m, scores, n, &o);
+    kpi_status st = kpi__tiering_ranked(&res, &order, &m, scores, n, opt, &o, "kpi_tier_table_apply");
     if (st != KPI_OK)
         return st;
     kpi__free(order);

@@ -48,10 +48,13 @@ struct kpi_tiering {
  * A result with n rows, ranked as @o says: every row gets its score, group
  * and (when ranked) rank, pct, position, group size and ties; rows left out
  * by eligibility get KPI_REASON_NOT_ELIGIBLE. *order receives the ranked
- * indices in rank order (m of them; caller frees with kpi__free).
+ * indices in rank order (m of them; caller frees with kpi__free). @opt
+ * (the caller's, may be NULL) is checked and loaded into *o first; @fn names
+ * the public call in messages.
  */
 kpi_status kpi__tiering_ranked(kpi_tiering **out, size_t **order, size_t *m,
-                               const kpi_dec *scores, size_t n, const kpi_rank_options *o);
+                               const kpi_dec *scores, size_t n, const kpi_rank_options *opt,
+                               kpi_rank_options *o, const char *fn);
 
 void kpi__bands_free(kpi__band *bands, size_t n);
 void kpi__quotas_free(kpi__quota *quotas, size_t n);

@@ -13,6 +13,7 @@
 #include "metrics_internal.h"
 #include "metrics_quantile_vectors.h"
 #include "alloc_countdown.h"
+#include "metrics_state_util.h"
 
 /* ---- rows --------------------------------------------------------------- */
 
@@ -934,26 +935,6 @@ static void test_batch_errors(void **state)
 
 /* ---- allocation failures ---------------------------------------------------------- */
 
-
-/* A state save of @m, malloc'd. */
-static uint8_t *save(const kpi_metrics *m, size_t *n)
-{
-    assert_int_equal(kpi_metrics_save(m, NULL, 0, n), KPI_OK);
-    uint8_t *b = malloc(*n);
-    assert_non_null(b);
-    assert_int_equal(kpi_metrics_save(m, b, *n, n), KPI_OK);
-    return b;
-}
-
-static bool same_state(const kpi_metrics *a, const kpi_metrics *b)
-{
-    size_t na, nb;
-    uint8_t *sa = save(a, &na), *sb = save(b, &nb);
-    bool same = na == nb && memcmp(sa, sb, na) == 0;
-    free(sa);
-    free(sb);
-    return same;
-}
 
 /* Counters only, many agents, rows spread over periods: any thread count gives the same. */
 static void test_threads_by_agent_range(void **state)

@@ -13,6 +13,7 @@
 
 #include "metrics_internal.h"
 #include "alloc_countdown.h"
+#include "metrics_state_util.h"
 
 #ifndef SAMPLE_EVENTS
 #error "SAMPLE_EVENTS (path of examples/data/sample/events.csv) must be defined"
@@ -34,25 +35,6 @@ static char *slurp(const char *path, size_t *len)
     buf[n] = '\0';
     *len = (size_t)n;
     return buf;
-}
-
-static uint8_t *save(const kpi_metrics *m, size_t *n)
-{
-    assert_int_equal(kpi_metrics_save(m, NULL, 0, n), KPI_OK);
-    uint8_t *b = malloc(*n);
-    assert_non_null(b);
-    assert_int_equal(kpi_metrics_save(m, b, *n, n), KPI_OK);
-    return b;
-}
-
-static bool same_state(const kpi_metrics *a, const kpi_metrics *b)
-{
-    size_t na, nb;
-    uint8_t *x = save(a, &na), *y = save(b, &nb);
-    bool same = na == nb && memcmp(x, y, na) == 0;
-    free(x);
-    free(y);
-    return same;
 }
 
 static bool same_agents(const kpi_agents *a, const kpi_agents *b)

@@ -13,6 +13,7 @@
 
 #include "metrics_internal.h"
 #include "alloc_countdown.h"
+#include "metrics_state_util.h"
 
 static uint64_t rng_state;
 static uint64_t rnd(void)
@@ -87,25 +88,6 @@ static kpi_metric_registry *registry(size_t *exact, size_t *sk1, size_t *sk5)
     d.sketch_alpha = KPI_DEC_ONE / 20;
     assert_int_equal(kpi_metric_registry_add(reg, &d, sk5), KPI_OK);
     return reg;
-}
-
-static uint8_t *save(const kpi_metrics *m, size_t *n)
-{
-    assert_int_equal(kpi_metrics_save(m, NULL, 0, n), KPI_OK);
-    uint8_t *b = malloc(*n);
-    assert_non_null(b);
-    assert_int_equal(kpi_metrics_save(m, b, *n, n), KPI_OK);
-    return b;
-}
-
-static bool same_state(const kpi_metrics *a, const kpi_metrics *b)
-{
-    size_t na, nb;
-    uint8_t *x = save(a, &na), *y = save(b, &nb);
-    bool same = na == nb && memcmp(x, y, na) == 0;
-    free(x);
-    free(y);
-    return same;
 }
 
 static kpi_metrics *fresh(const kpi_metric_registry *reg)
