@@ -316,7 +316,9 @@ bool kpi__cell_words_fit(const kpi__schema *s, const uint64_t *dst, const uint64
         }
         case KPI__W_SUM_LO: {
             kpi__i128 r;
-            if (__builtin_add_overflow(kpi__pair_get(dst + w), kpi__pair_get(src + w), &r))
+            uint32_t h = s->hi_of[w];
+            if (__builtin_add_overflow(kpi__sum_get(dst[w], dst[h]), kpi__sum_get(src[w], src[h]),
+                                       &r))
                 return false;
             break;
         }
@@ -334,9 +336,11 @@ void kpi__cell_words_add(const kpi__schema *s, uint64_t *dst, const uint64_t *sr
         case KPI__W_ADD:
             dst[w] += src[w];
             break;
-        case KPI__W_SUM_LO:
-            kpi__pair_set(dst + w, kpi__pair_get(dst + w) + kpi__pair_get(src + w));
+        case KPI__W_SUM_LO: {
+            uint32_t h = s->hi_of[w];
+            kpi__sum_set(dst + w, dst + h, kpi__sum_get(dst[w], dst[h]) + kpi__sum_get(src[w], src[h]));
             break;
+        }
         case KPI__W_MAXU:
             dst[w] = src[w] > dst[w] ? src[w] : dst[w];
             break;

@@ -9,23 +9,49 @@
 
 #include "metrics_internal.h"
 
+/* Largest agent index and largest event code (excused bit cleared) of a batch.
+ * Two plain max reductions the compiler vectorises: the batch is checked at
+ * memory speed. */
+static void batch_maxima(const uint32_t *agent, const uint16_t *event, size_t n, uint32_t *amax,
+                         unsigned *emax)
+{
+    uint32_t a = 0;
+    for (size_t i = 0; i < n; i++)
+        a = agent[i] > a ? agent[i] : a;
+    uint16_t e = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint16_t c = event[i] & (uint16_t)~KPI_EVENT_EXCUSED;
+        e = c > e ? c : e;
+    }
+    *amax = a;
+    *emax = e;
+}
+
 /* Checks the whole batch before anything is added; grows the agent range. */
 static kpi_status check_batch(kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
                               size_t n)
 {
-    const uint64_t undefined = ~m->s->defined;
-    uint32_t amax = 0;
-    uint64_t bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t a = agent[i];
-        unsigned c = event[i] & ~KPI_EVENT_EXCUSED;
-        amax = a > amax ? a : amax;
-        bad |= (uint64_t)(c >> 6) | (undefined >> (c & 63) & 1);
-    }
-    if (bad || (n && amax >= m->max_agents)) {
+    uint32_t amax;
+    unsigned emax;
+    batch_maxima(agent, event, n, &amax, &emax);
+    /* codes below the first undefined one are all defined: the usual case needs no more */
+    const uint64_t defined = m->s->defined;
+    const unsigned dense = ~defined ? (unsigned)__builtin_ctzll(~defined) : 64;
+    bool bad = n && (emax >= dense || amax >= m->max_agents);
+    if (bad && n && amax < m->max_agents) { /* gaps between defined codes: look closer */
+        uint64_t seen = 0;
+        bool high = false;
         for (size_t i = 0; i < n; i++) {
             unsigned c = event[i] & ~KPI_EVENT_EXCUSED;
-            if (c >= KPI_EVENT_MAX || !(m->s->defined >> c & 1)) {
+            high |= c >= KPI_EVENT_MAX;
+            seen |= UINT64_C(1) << (c & 63);
+        }
+        bad = high || (seen & ~defined) != 0;
+    }
+    if (bad) {
+        for (size_t i = 0; i < n; i++) {
+            unsigned c = event[i] & ~KPI_EVENT_EXCUSED;
+            if (c >= KPI_EVENT_MAX || !(defined >> c & 1)) {
                 kpi__fail(KPI_EINVAL, "row %zu: event code %u is not a defined event kind", i, c);
                 kpi__error_set_position(0, 0, (long long)i);
                 return KPI_EINVAL;
@@ -47,6 +73,7 @@ static kpi_status check_batch(kpi_metrics *m, const uint32_t *agent, const uint1
     return KPI_OK;
 }
 
+/* Where the rows of the current period go. */
 typedef struct {
     uint64_t *cells;
     kpi__qstore *stores;
@@ -103,7 +130,7 @@ static kpi_status apply_ops(const kpi__schema *s, const kpi__op *op, const kpi__
             c[o->off] += pass;
             break;
         case KPI__OP_SUM:
-            kpi__pair_add64(c + o->off, pass ? v : 0);
+            kpi__sum_add64(c + o->off, c + o->hi_word, pass ? v : 0);
             break;
         case KPI__OP_MAXU: {
             uint64_t k = (uint64_t)v ^ o->mask;
@@ -129,44 +156,62 @@ static kpi_status apply_ops(const kpi__schema *s, const kpi__op *op, const kpi__
     return KPI_OK;
 }
 
+/* Rows ahead whose cell line is fetched early: cells are random accesses
+ * into megabytes, and the loop would otherwise wait on each. */
 #define PREFETCH 16
 
-/* Adds checked rows; *done = rows fully added (all of them on success). */
-static inline kpi_status run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
-                                  const int64_t *value, const int64_t *time, size_t n,
-                                  size_t *done, bool timed)
+/* Index of a record's event variant in kpi__schema.hot and .desc. */
+static inline unsigned variant(unsigned e)
+{
+    return ((e & ~(unsigned)KPI_EVENT_EXCUSED) << 1) | (e >> 15);
+}
+
+/*
+ * Adds checked rows; *done = rows fully added (all of them on success).
+ * Inlined twice, with @timed constant, so the untimed loop has no period
+ * test at all; the period's bounds and cells stay in registers.
+ */
+static inline __attribute__((always_inline)) kpi_status
+run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int64_t *value,
+         const int64_t *time, size_t n, size_t *done, bool timed)
 {
     const kpi__schema *s = m->s;
     const size_t W = s->words, Q = s->stores, K = s->sketches;
-    const kpi__evdesc *desc = s->desc;
-    const kpi__op *ops = s->ops;
+    const uint32_t *hot = s->hot;
     cursor cur = {NULL, NULL, NULL, 0, 0};
     kpi_status st = KPI_OK;
     size_t i = 0;
-    if (!timed && n && (st = cursor_move(m, 0, &cur)) != KPI_OK)
+    if (n && (st = cursor_move(m, timed ? time[0] : 0, &cur)) != KPI_OK)
         goto out;
+    uint64_t *cells = cur.cells, start = cur.start, span = cur.span;
     for (; i < n; i++) {
-        if (timed && KPI__UNLIKELY((uint64_t)time[i] - cur.start >= cur.span))
+        if (timed && KPI__UNLIKELY((uint64_t)time[i] - start >= span)) {
             if ((st = cursor_move(m, time[i], &cur)) != KPI_OK)
                 goto out;
-        /* cells are random accesses into megabytes: fetch a later row's early */
+            cells = cur.cells;
+            start = cur.start;
+            span = cur.span;
+        }
         const size_t ahead = i + PREFETCH < n ? i + PREFETCH : i;
-        const unsigned ea = event[ahead];
-        __builtin_prefetch(cur.cells + (size_t)agent[ahead] * W +
-                           desc[((ea & ~KPI_EVENT_EXCUSED) << 1) | (ea >> 15)].cnt, 1);
-        const uint32_t a = agent[i];
-        const unsigned e = event[i];
+        __builtin_prefetch(cells + (size_t)agent[ahead] * W +
+                               (hot[variant(event[ahead])] & KPI__HOT_WORD),
+                           1);
+        const uint32_t h = hot[variant(event[i])];
         const int64_t v = value[i];
-        const kpi__evdesc *d = &desc[((e & ~KPI_EVENT_EXCUSED) << 1) | (e >> 15)];
-        uint64_t *c = cur.cells + (size_t)a * W;
-        if (KPI__UNLIKELY(d->op_begin != d->op_end)) {
-            st = apply_ops(s, ops + d->op_begin, ops + d->op_end, c, cur.stores + (size_t)a * Q,
-                           cur.sketches + (size_t)a * K, v);
+        uint64_t *c = cells + (size_t)agent[i] * W + (h & KPI__HOT_WORD);
+        if (KPI__UNLIKELY(h & KPI__HOT_OPS)) {
+            const kpi__evdesc *d = &s->desc[variant(event[i])];
+            const size_t a = agent[i];
+            st = apply_ops(s, s->ops + d->op_begin, s->ops + d->op_end, cells + a * W,
+                           cur.stores + a * Q, cur.sketches + a * K, v);
             if (st != KPI_OK)
                 goto out;
         }
-        c[d->cnt]++;
-        kpi__pair_add64(c + d->sum, v);
+        int64_t sum;
+        if (KPI__UNLIKELY(__builtin_add_overflow((int64_t)c[1], v, &sum)))
+            kpi__sum_carry(cells + (size_t)agent[i] * W + s->hi_of[(h & KPI__HOT_WORD) + 1], v);
+        c[1] = (uint64_t)sum;
+        c[0]++;
     }
 out:
     *done = i;

@@ -147,12 +147,14 @@ static inline kpi_status kpi__sks_append(kpi__skstore *s, int64_t v, const kpi_s
  */
 enum {
     KPI__W_ADD = 0,   /* a count: add */
-    KPI__W_SUM_LO,    /* low word of a 128-bit sum; the next word is its high word */
+    KPI__W_SUM_LO,    /* low word of a 128-bit sum (see kpi__sum_get); its high word
+                       * is elsewhere in the cell, at kpi__schema.hi_of[this word] */
     KPI__W_SUM_HI,
     KPI__W_MAXU,      /* an order-preserving key: keep the larger (min/max) */
     KPI__W_SQ_LO,     /* low word of a 128-bit sum of squares; next: high; then its flag */
     KPI__W_SQ_HI,
-    KPI__W_STICKY     /* 1 once the sum of squares passed 2^127 (then kept at 0) */
+    KPI__W_STICKY,    /* 1 once the sum of squares passed 2^127 (then kept at 0) */
+    KPI__W_PAD        /* keeps the next count 16-byte aligned; always 0 */
 };
 
 /* What one record of an event kind does beyond its count and sum. */
@@ -161,6 +163,7 @@ enum { KPI__OP_CNT, KPI__OP_SUM, KPI__OP_MAXU, KPI__OP_SQ, KPI__OP_Q, KPI__OP_SK
 typedef struct {
     uint8_t op;
     uint32_t off;      /* word offset, or quantile store index */
+    uint32_t hi_word;  /* SUM: word offset of the sum's high word */
     int64_t lo, hi;    /* the record counts when lo <= value <= hi */
     uint64_t mask;     /* MAXU: xor giving the order-preserving key */
 } kpi__op;
@@ -170,6 +173,13 @@ typedef struct {
     uint32_t cnt, sum;
     uint32_t op_begin, op_end;
 } kpi__evdesc;
+
+/*
+ * kpi__schema.hot: per event variant, the offset of its count word (its
+ * sum follows it) and whether it has extra ops: one load in the hot loop.
+ */
+#define KPI__HOT_OPS UINT32_C(0x80000000)
+#define KPI__HOT_WORD UINT32_C(0x7fffffff)
 
 /* A word (count) or word pair (sum) a metric reads, with its sign. */
 typedef struct {
@@ -195,7 +205,9 @@ typedef struct {
     uint32_t sketches;        /* K: sketch stores per cell */
     kpi_sketch_options *skopts; /* [K] */
     uint8_t *wkind;           /* [words] */
+    uint32_t *hi_of;          /* [words]: a SUM_LO word's high word (0 for other kinds) */
     kpi__evdesc desc[2 * KPI_EVENT_MAX]; /* [code * 2 + excused] */
+    uint32_t hot[2 * KPI_EVENT_MAX];     /* the hot loop's copy of desc: cnt | KPI__HOT_OPS */
     kpi__op *ops;
     size_t nops;
     kpi__mcompiled *metrics;  /* [reg->count] */
@@ -281,7 +293,37 @@ kpi_status kpi__metrics_merge(kpi_metrics *dst, const kpi_metrics *src);
 bool kpi__cell_words_fit(const kpi__schema *s, const uint64_t *dst, const uint64_t *src);
 void kpi__cell_words_add(const kpi__schema *s, uint64_t *dst, const uint64_t *src);
 
-/* 128-bit value of the word pair at @w. */
+/*
+ * A 128-bit sum is two words apart in the cell: a low word the hot loop
+ * updates next to its count, and a high word it touches only when the low
+ * word overflows as a signed number (the value then moves by 2^64). The
+ * value is lo, read as signed, plus hi * 2^64, modulo 2^128: every 128-bit
+ * value has exactly one (lo, hi).
+ */
+static inline kpi__i128 kpi__sum_get(uint64_t lo, uint64_t hi)
+{
+    return (kpi__i128)(((kpi__u128)hi << 64) + (kpi__u128)(kpi__i128)(int64_t)lo);
+}
+static inline void kpi__sum_set(uint64_t *lo, uint64_t *hi, kpi__i128 v)
+{
+    *lo = (uint64_t)v;
+    *hi = (uint64_t)(((kpi__u128)v - (kpi__u128)(kpi__i128)(int64_t)*lo) >> 64);
+}
+/* The high word's part of adding @v, once lo + v overflowed. */
+static inline void kpi__sum_carry(uint64_t *hi, int64_t v)
+{
+    *hi += v < 0 ? UINT64_MAX : 1;
+}
+/* Adds a signed 64-bit value (wraps only past 2^127: 2^64 rows). */
+static inline void kpi__sum_add64(uint64_t *lo, uint64_t *hi, int64_t v)
+{
+    int64_t r;
+    if (KPI__UNLIKELY(__builtin_add_overflow((int64_t)*lo, v, &r)))
+        kpi__sum_carry(hi, v);
+    *lo = (uint64_t)r;
+}
+
+/* 128-bit two's complement value of the adjacent word pair at @w (sums of squares). */
 static inline kpi__i128 kpi__pair_get(const uint64_t *w)
 {
     return (kpi__i128)(((kpi__u128)w[1] << 64) | w[0]);
@@ -290,13 +332,6 @@ static inline void kpi__pair_set(uint64_t *w, kpi__i128 v)
 {
     w[0] = (uint64_t)v;
     w[1] = (uint64_t)((kpi__u128)v >> 64);
-}
-/* Adds a signed 64-bit value to the pair (wraps only past 2^127: 2^64 rows). */
-static inline void kpi__pair_add64(uint64_t *w, int64_t v)
-{
-    uint64_t lo = w[0] + (uint64_t)v;
-    w[1] += (uint64_t)(v >> 63) + (lo < (uint64_t)v);
-    w[0] = lo;
 }
 
 #endif /* KPISCORE_METRICS_INTERNAL_H */

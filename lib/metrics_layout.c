@@ -366,29 +366,37 @@ static bool assign_ops(builder *b)
     return true;
 }
 
-/* Words a group starting with a word of this kind spans. */
+/* Words a group starting with a word of this kind spans (a sum's high word
+ * is placed on its own). */
 static uint32_t group_words(uint8_t kind)
 {
-    return kind == KPI__W_SUM_LO ? 2 : kind == KPI__W_SQ_LO ? 3 : 1;
+    return kind == KPI__W_SQ_LO ? 3 : 1;
 }
 
 /*
- * Reorders the cell so that each event kind's count and sum are followed by
- * the extra words its records update: a record then touches one cache line,
- * not two. Offsets everywhere are renumbered.
+ * Reorders the cell for the hot loop: each event kind's count and sum low
+ * word start at an even word, so the 16-byte pair never straddles a cache
+ * line, and are followed by the extra words its records update: a record
+ * touches one line. The sums' high words, touched only on overflow, go last.
+ * Padding words stay 0. Offsets everywhere are renumbered.
  */
 static bool cluster_words(kpi__schema *s)
 {
-    uint32_t W = s->words, next = 0;
+    /* at most one padding word per event variant, plus one at the end */
+    const uint32_t W = s->words, cap = W + 2 * KPI_EVENT_MAX + 1;
+    uint32_t next = 0;
     uint32_t *to = kpi__malloc(W * sizeof *to);
-    uint8_t *kinds = kpi__malloc(W);
-    if (!to || !kinds) {
+    uint8_t *kinds = kpi__malloc(cap);
+    uint32_t *hi_of = kpi__calloc(cap, sizeof *hi_of);
+    if (!to || !kinds || !hi_of) {
         kpi__free(to);
         kpi__free(kinds);
+        kpi__free(hi_of);
         return false;
     }
     for (uint32_t w = 0; w < W; w++)
         to[w] = UINT32_MAX;
+    memset(kinds, KPI__W_PAD, cap);
     /* place the group starting at @w (if not placed yet) */
 #define PLACE(w_)                                                     \
     do {                                                              \
@@ -397,31 +405,42 @@ static bool cluster_words(kpi__schema *s)
             for (uint32_t g = 0; g < group_words(s->wkind[w0]); g++)  \
                 to[w0 + g] = next++;                                  \
     } while (0)
-    PLACE(0); /* the sink */
-    PLACE(1);
     for (unsigned di = 0; di < 2 * KPI_EVENT_MAX; di++) {
         const kpi__evdesc *d = &s->desc[di];
+        if (to[d->cnt] == UINT32_MAX)
+            next += next & 1;
         PLACE(d->cnt);
         PLACE(d->sum);
         for (uint32_t o = d->op_begin; o < d->op_end; o++)
             if (s->ops[o].op < KPI__OP_Q) /* Q and SK name stores, not words */
                 PLACE(s->ops[o].off);
     }
-    for (uint32_t w = 0; w < W; w++) /* words nothing updates (none today) */
-        if (to[w] == UINT32_MAX && (s->wkind[w] == KPI__W_ADD || s->wkind[w] == KPI__W_SUM_LO ||
-                                    s->wkind[w] == KPI__W_MAXU || s->wkind[w] == KPI__W_SQ_LO))
+    for (uint32_t w = 0; w < W; w++) /* words nothing updates (none today), then high words */
+        if (s->wkind[w] != KPI__W_SQ_HI && s->wkind[w] != KPI__W_STICKY &&
+            s->wkind[w] != KPI__W_SUM_HI)
+            PLACE(w);
+    for (uint32_t w = 0; w < W; w++)
+        if (s->wkind[w] == KPI__W_SUM_HI)
             PLACE(w);
 #undef PLACE
-    for (uint32_t w = 0; w < W; w++)
+    for (uint32_t w = 0; w < W; w++) {
         kinds[to[w]] = s->wkind[w];
-    memcpy(s->wkind, kinds, W);
+        if (s->wkind[w] == KPI__W_SUM_LO) /* allocated as (low, high) by alloc_words */
+            hi_of[to[w]] = to[w + 1];
+    }
+    kpi__free(s->wkind);
+    s->wkind = kinds;
+    s->hi_of = hi_of;
+    s->words = next + (next & 1); /* cells stay 16-byte aligned one after another */
     for (unsigned di = 0; di < 2 * KPI_EVENT_MAX; di++) {
         s->desc[di].cnt = to[s->desc[di].cnt];
         s->desc[di].sum = to[s->desc[di].sum];
     }
     for (size_t o = 0; o < s->nops; o++)
-        if (s->ops[o].op < KPI__OP_Q)
+        if (s->ops[o].op < KPI__OP_Q) {
             s->ops[o].off = to[s->ops[o].off];
+            s->ops[o].hi_word = hi_of[s->ops[o].off];
+        }
     for (size_t i = 0; i < s->reg->count; i++) {
         kpi__mcompiled *c = &s->metrics[i];
         for (uint32_t k = 0; k < c->nnum; k++)
@@ -434,7 +453,6 @@ static bool cluster_words(kpi__schema *s)
                 *offs[k] = (int32_t)to[*offs[k]];
     }
     kpi__free(to);
-    kpi__free(kinds);
     return true;
 }
 
@@ -450,9 +468,20 @@ static void schema_free(kpi__schema *s)
     kpi__free(s->metrics);
     kpi_metric_registry_free(s->reg);
     kpi__free(s->wkind);
+    kpi__free(s->hi_of);
     kpi__free(s->ops);
     kpi__free(s->skopts);
     kpi__free(s);
+}
+
+/* The hot loop's table; every kind's sum low word follows its count
+ * (assign_base allocates them together, cluster_words keeps them so). */
+static void hot_table(kpi__schema *s)
+{
+    for (unsigned di = 0; di < 2 * KPI_EVENT_MAX; di++) {
+        const kpi__evdesc *d = &s->desc[di];
+        s->hot[di] = d->cnt | (d->op_begin != d->op_end ? KPI__HOT_OPS : 0);
+    }
 }
 
 /* The sketch options of every sketch store. */
@@ -497,6 +526,8 @@ kpi_status kpi__schema_new(const kpi_metric_registry *reg, kpi__schema **out)
     for (size_t i = 0; ok && i < reg->count; i++)
         ok = compile_metric(&b, &s->reg->metrics[i].def, &s->metrics[i]);
     ok = ok && assign_ops(&b) && cluster_words(s) && sketch_options(&b);
+    if (ok)
+        hot_table(s);
     kpi__free(b.pops);
     kpi__free(b.sks);
     if (!ok) {

@@ -10,6 +10,7 @@
 
 
 typedef struct {
+    const kpi__schema *s;
     const kpi__mcompiled *c;
     const kpi_metric_def *def;
     const uint64_t *cell;        /* NULL: an agent without rows */
@@ -29,6 +30,7 @@ static kpi_status locate(const kpi_metrics *m, uint32_t agent, size_t period, si
     if (period >= m->nperiods)
         return kpi__fail(KPI_ENOTFOUND, "%s: no period %zu (there are %zu)", fn, period,
                          m->nperiods);
+    t->s = m->s;
     t->c = &m->s->metrics[metric];
     t->def = &m->s->reg->metrics[metric].def;
     t->cell = NULL;
@@ -46,11 +48,12 @@ static kpi_status locate(const kpi_metrics *m, uint32_t agent, size_t period, si
     return KPI_OK;
 }
 
-static kpi__i128 word(const target *t, uint32_t off, bool pair)
+/* A count, or with @sum the 128-bit sum whose low word is at @off. */
+static kpi__i128 word(const target *t, uint32_t off, bool sum)
 {
     if (!t->cell)
         return 0;
-    return pair ? kpi__pair_get(t->cell + off) : (kpi__i128)t->cell[off];
+    return sum ? kpi__sum_get(t->cell[off], t->cell[t->s->hi_of[off]]) : (kpi__i128)t->cell[off];
 }
 
 /* Sum of signed refs; false when it passes the 128-bit range. */
@@ -96,7 +99,7 @@ static kpi_status variance(const target *t, kpi__i128 sum, kpi__i128 n, kpi_dec 
                          n == 0 ? "no values" : "the sample variance of one value");
     if (word(t, (uint32_t)t->c->sq + 2, false))
         return overflow(t);
-    kpi__i128 sq = word(t, (uint32_t)t->c->sq, true), nq, s2, num, den, div2;
+    kpi__i128 sq = kpi__pair_get(t->cell + t->c->sq), nq, s2, num, den, div2; /* n > 0: a cell */
     /* n * sum(x^2) - sum(x)^2 over n^2 or n (n - 1), exact */
     if (__builtin_mul_overflow(n, sq, &nq) || __builtin_mul_overflow(sum, sum, &s2) ||
         __builtin_sub_overflow(nq, s2, &num) ||

@@ -15,8 +15,8 @@
 #include "metrics_internal.h"
 
 #define MAGIC "KPIMSTAT"
-#define VERSION 2          /* newest read; written only when there are sketch stores */
-#define STORE_EXACT 0      /* version 2 store tags */
+#define VERSION 3          /* the version written and read */
+#define STORE_EXACT 0      /* store kind tags */
 #define STORE_SKETCH 1
 #define HEADER 48
 #define TRAILER 8
@@ -92,9 +92,8 @@ static kpi_status encode(const kpi_metrics *m, writer *w)
 {
     const kpi__schema *s = m->s;
     const size_t W = s->words, Q = s->stores, K = s->sketches;
-    const int version = K ? 2 : 1; /* exact-only states stay readable by version-1 readers */
     put_bytes(w, MAGIC, 8);
-    put_le(w, (uint64_t)version, 2);
+    put_le(w, VERSION, 2);
     put_le(w, HEADER, 2);
     put_le(w, 0, 4);
     put_le(w, s->fingerprint, 8);
@@ -116,8 +115,7 @@ static kpi_status encode(const kpi_metrics *m, writer *w)
     for (size_t i = 0; i < m->nperiods; i++)
         for (size_t j = 0; j < m->agents * (Q + K); j++) {
             size_t a = j / (Q + K), slot = j % (Q + K);
-            if (version >= 2)
-                put_varint(w, slot < Q ? STORE_EXACT : STORE_SKETCH);
+            put_varint(w, slot < Q ? STORE_EXACT : STORE_SKETCH);
             if (slot >= Q) {
                 kpi_status st = put_sketch(w, &m->periods[i].sketches[a * K + (slot - Q)],
                                            &s->skopts[slot - Q]);
@@ -214,8 +212,7 @@ static kpi_status get_varint(reader *r, uint64_t *out)
 }
 
 static kpi_status check_header(const uint8_t *p, size_t size, const kpi__schema *s,
-                               kpi_period *period, int32_t *offset, uint32_t dims[4],
-                               unsigned *ver)
+                               kpi_period *period, int32_t *offset, uint32_t dims[4])
 {
     if (size < 8 || memcmp(p, MAGIC, 8) != 0)
         return corrupt_at(KPI_ECORRUPT, 0, "not a kpiscore metrics state (magic \"KPIMSTAT\" missing)");
@@ -230,7 +227,13 @@ static kpi_status check_header(const uint8_t *p, size_t size, const kpi__schema 
         kpi__error_set_position(0, 0, 8);
         return KPI_EVERSION;
     }
-    *ver = (unsigned)version;
+    if (version < VERSION) {
+        kpi__fail(KPI_EVERSION, "metrics state: format version %u was written by a development "
+                  "build of kpiscore with another cell layout; rebuild it from the events (at "
+                  "byte 8)", (unsigned)version);
+        kpi__error_set_position(0, 0, 8);
+        return KPI_EVERSION;
+    }
     if (get_le(p + 10, 2) != HEADER)
         return corrupt_at(KPI_ECORRUPT, 10, "header length is not 48");
     if (get_le(p + 12, 4) != 0)
@@ -255,9 +258,6 @@ static kpi_status check_header(const uint8_t *p, size_t size, const kpi__schema 
         return corrupt_at(KPI_ECORRUPT, 40, "words per cell differ from the definitions'");
     if (dims[3] != s->stores + s->sketches)
         return corrupt_at(KPI_ECORRUPT, 44, "quantile stores per cell differ from the definitions'");
-    if (version == 1 && s->sketches)
-        return corrupt_at(KPI_ECORRUPT, 8, "a version 1 state cannot hold the sketch stores the "
-                          "definitions have");
     if (*period == KPI_PERIOD_ALL && dims[1] > 1)
         return corrupt_at(KPI_ECORRUPT, 36, "more than one period without time grouping");
     /* each word and store takes at least a byte: refuse sizes the body cannot hold */
@@ -302,6 +302,8 @@ static kpi_status read_cells(reader *r, kpi_metrics *m)
                 if (st != KPI_OK)
                     return st;
                 c[w] = (uint64_t)unzigzag(u);
+                if (s->wkind[w] == KPI__W_PAD && c[w])
+                    return corrupt_at(KPI_ECORRUPT, at, "a padding word is not 0");
                 if (s->wkind[w] == KPI__W_STICKY &&
                     (c[w] > 1 || (c[w] == 1 && (c[w - 1] || c[w - 2]))))
                     return corrupt_at(KPI_ECORRUPT, at, "an overflow flag is not 0 or 1, or its "
@@ -407,8 +409,7 @@ kpi_status kpi_metrics_load(kpi_metrics **out, const kpi_metric_registry *reg, c
     int32_t offset = 0;
     uint32_t dims[4];
     kpi_metrics *m = NULL;
-    unsigned version = 0;
-    st = check_header(p, size, s, &period, &offset, dims, &version);
+    st = check_header(p, size, s, &period, &offset, dims);
     if (st == KPI_OK)
         st = kpi__metrics_new_schema(s, period, offset, dims[0] > (1u << 24) ? dims[0] : 1u << 24,
                                      dims[0], &m);
@@ -422,16 +423,14 @@ kpi_status kpi_metrics_load(kpi_metrics **out, const kpi_metric_registry *reg, c
     for (size_t i = 0; st == KPI_OK && i < m->nperiods; i++)
         for (size_t j = 0; st == KPI_OK && j < m->agents * (Q + K); j++) {
             size_t a = j / (Q + K), k = j % (Q + K);
-            if (version >= 2) {
-                size_t at = r.pos;
-                uint64_t tag;
-                if ((st = get_varint(&r, &tag)) != KPI_OK)
-                    break;
-                if (tag != (k < Q ? STORE_EXACT : STORE_SKETCH)) {
-                    st = corrupt_at(KPI_ECORRUPT, at, "a store's kind tag does not match the "
-                                    "definitions (0 exact, 1 sketch)");
-                    break;
-                }
+            size_t at = r.pos;
+            uint64_t tag;
+            if ((st = get_varint(&r, &tag)) != KPI_OK)
+                break;
+            if (tag != (k < Q ? STORE_EXACT : STORE_SKETCH)) {
+                st = corrupt_at(KPI_ECORRUPT, at, "a store's kind tag does not match the "
+                                "definitions (0 exact, 1 sketch)");
+                break;
             }
             st = k < Q ? read_store(&r, &m->periods[i].stores[a * Q + k])
                        : read_sketch(&r, &m->periods[i].sketches[a * K + (k - Q)],

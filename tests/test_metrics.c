@@ -487,6 +487,52 @@ static void test_big_sums_and_squares(void **state)
 /* 2026-11-01T00:30 in Beijing is 2026-10-31T16:30Z */
 #define T_2026_11_01_0030_BJ INT64_C(1793464200000)
 
+/*
+ * The split 128-bit sum (low word next to the count, high word elsewhere)
+ * against plain 128-bit arithmetic: every add, set and get, at the edges.
+ */
+static void test_split_sums(void **state)
+{
+    (void)state;
+    static const int64_t edge[] = {0, 1, -1, 2, INT64_MAX, INT64_MIN, INT64_MAX - 1, INT64_MIN + 1,
+                                   INT64_C(1) << 62, -(INT64_C(1) << 62), 123456789, -987654321};
+    const size_t ne = sizeof edge / sizeof edge[0];
+    const kpi__i128 max128 = (kpi__i128)(~(kpi__u128)0 >> 1);
+    const kpi__i128 starts[] = {0, max128, -max128 - 1, max128 - INT64_MAX, (kpi__i128)1 << 64,
+                                -((kpi__i128)1 << 64), ((kpi__i128)1 << 64) - 1, -((kpi__i128)1 << 63)};
+    uint64_t rng = 7;
+    for (size_t k = 0; k < sizeof starts / sizeof starts[0]; k++) {
+        uint64_t lo, hi;
+        kpi__sum_set(&lo, &hi, starts[k]);
+        assert_true(kpi__sum_get(lo, hi) == starts[k]);
+        kpi__i128 want = starts[k];
+        for (int i = 0; i < 2000; i++) {
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            int64_t v = (rng & 3) ? edge[rng % ne] : (int64_t)(rng >> 1) * ((rng & 4) ? 1 : -1);
+            kpi__i128 next;
+            if (__builtin_add_overflow(want, (kpi__i128)v, &next))
+                continue; /* past 2^127: the accumulator's documented limit */
+            kpi__sum_add64(&lo, &hi, v);
+            want = next;
+            assert_true(kpi__sum_get(lo, hi) == want);
+        }
+    }
+    /* the layout keeps every count 16-byte aligned with its sum's low word after it */
+    kpi_metric_registry *reg;
+    assert_int_equal(kpi_metric_registry_new(&reg, KPI_REGISTRY_BUILTINS), KPI_OK);
+    kpi__schema *s;
+    assert_int_equal(kpi__schema_new(reg, &s), KPI_OK);
+    for (unsigned di = 0; di < 2 * KPI_EVENT_MAX; di++) {
+        const kpi__evdesc *d = &s->desc[di];
+        assert_true(d->cnt % 2 == 0 && d->sum == d->cnt + 1);
+        assert_int_equal(s->hot[di] & KPI__HOT_WORD, d->cnt);
+        assert_int_equal(s->wkind[d->sum], KPI__W_SUM_LO);
+        assert_int_equal(s->wkind[s->hi_of[d->sum]], KPI__W_SUM_HI);
+    }
+    kpi__schema_unref(s);
+    kpi_metric_registry_free(reg);
+}
+
 static void test_periods_time_zone(void **state)
 {
     (void)state;
@@ -1099,6 +1145,7 @@ int main(void)
         cmocka_unit_test(test_not_available),
         cmocka_unit_test(test_accumulator_kinds),
         cmocka_unit_test(test_big_sums_and_squares),
+        cmocka_unit_test(test_split_sums),
         cmocka_unit_test(test_periods_time_zone),
         cmocka_unit_test(test_agents_and_rollup),
         cmocka_unit_test(test_quantiles_against_numpy),

@@ -1,6 +1,6 @@
 /* test_metrics_sketch.c - KPI_METRIC_QUANTILE_SKETCH in the accumulators:
  * within alpha of the exact quantile, merge-order and thread independence,
- * the version 2 state (and version 1 kept), roll-ups, allocation failures. */
+ * the state with sketch stores, roll-ups, allocation failures. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -279,7 +279,7 @@ static void test_state_round_trip(void **state)
     add(m, &c, 0, c.n);
     size_t n;
     uint8_t *b = save(m, &n);
-    assert_int_equal(b[8] | b[9] << 8, 2); /* sketch stores: version 2 */
+    assert_int_equal(b[8] | b[9] << 8, 3);
     kpi_metrics *back;
     assert_int_equal(kpi_metrics_load(&back, reg, b, n, 0), KPI_OK);
     assert_true(same_state(back, m));
@@ -297,12 +297,12 @@ static void test_state_round_trip(void **state)
     assert_true(n2 == n && memcmp(b, b2, n) == 0);
     free(b2);
 
-    /* a version 1 header on it is refused: version 1 has no sketch stores */
+    /* a development-format header on it is refused */
     uint8_t *bad = malloc(n);
     memcpy(bad, b, n);
     bad[8] = 1;
     kpi_metrics *x = NULL;
-    assert_int_equal(kpi_metrics_load(&x, reg, bad, n, 0), KPI_ECORRUPT);
+    assert_int_equal(kpi_metrics_load(&x, reg, bad, n, 0), KPI_EVERSION);
     assert_int_equal(kpi_error_offset(kpi_error_last()), 8);
     assert_non_null(strstr(kpi_error_message(kpi_error_last()), "version 1"));
     /* every byte flip and truncation is refused cleanly (the checksum at least) */
@@ -317,7 +317,7 @@ static void test_state_round_trip(void **state)
     }
     free(bad);
 
-    /* without sketches the state stays version 1, readable by 1.0 readers */
+    /* without sketches: the same version, exact stores tagged 0 */
     kpi_metric_registry *plain;
     assert_int_equal(kpi_metric_registry_new(&plain, 0), KPI_OK);
     assert_int_equal(kpi_metric_registry_add(plain, kpi_metric_registry_def(reg, exact), NULL), KPI_OK);
@@ -325,11 +325,11 @@ static void test_state_round_trip(void **state)
     add(pm, &c, 0, c.n);
     size_t pn;
     uint8_t *pb = save(pm, &pn);
-    assert_int_equal(pb[8] | pb[9] << 8, 1);
+    assert_int_equal(pb[8] | pb[9] << 8, 3);
     assert_int_equal(kpi_metrics_load(&x, plain, pb, pn, 0), KPI_OK);
     assert_true(same_state(x, pm));
     kpi_metrics_free(x);
-    /* and a version 2 state of other definitions is a mismatch, not a crash */
+    /* and a state of other definitions is a mismatch, not a crash */
     assert_int_equal(kpi_metrics_load(&x, plain, b, n, 0), KPI_EMISMATCH);
     free(pb);
     kpi_metrics_free(pm);
@@ -342,7 +342,7 @@ static void test_state_round_trip(void **state)
     cols_free(&c);
 }
 
-/* A version 2 state whose store tag is flipped (0 <-> 1) is refused at the tag. */
+/* A state whose store tag is flipped (0 <-> 1) is refused at the tag. */
 static void test_state_store_tag(void **state)
 {
     (void)state;

@@ -79,7 +79,7 @@ static void test_round_trip(void **state)
     kpi_metrics *m = small_metrics(reg);
     size_t n;
     uint8_t *b = save(m, &n);
-    assert_memory_equal(b, "KPIMSTAT\x01\x00\x30\x00", 12);
+    assert_memory_equal(b, "KPIMSTAT\x03\x00\x30\x00", 12);
     kpi_metrics *back;
     assert_int_equal(kpi_metrics_load(&back, reg, b, n, 0), KPI_OK);
     assert_int_equal(kpi_metrics_period_count(back), 2);
@@ -153,7 +153,8 @@ static size_t m_seven(uint8_t *b, size_t n, const kpi_metrics *m) { (void)m; ret
 static size_t m_magic(uint8_t *b, size_t n, const kpi_metrics *m) { (void)m; b[3] = 'X'; return n; }
 static size_t m_short(uint8_t *b, size_t n, const kpi_metrics *m) { (void)m; return cut_to(b, n, 40); }
 static size_t m_v0(uint8_t *b, size_t n, const kpi_metrics *m) { (void)m; put_le(b + 8, 0, 2); return n; }
-static size_t m_v3(uint8_t *b, size_t n, const kpi_metrics *m) { (void)m; put_le(b + 8, 3, 2); return n; }
+static size_t m_v2(uint8_t *b, size_t n, const kpi_metrics *m) { (void)m; put_le(b + 8, 2, 2); return n; }
+static size_t m_v4(uint8_t *b, size_t n, const kpi_metrics *m) { (void)m; put_le(b + 8, 4, 2); return n; }
 static size_t m_hlen(uint8_t *b, size_t n, const kpi_metrics *m) { (void)m; put_le(b + 10, 47, 2); return n; }
 static size_t m_flags(uint8_t *b, size_t n, const kpi_metrics *m) { (void)m; b[12] = 1; return n; }
 static size_t m_fp(uint8_t *b, size_t n, const kpi_metrics *m) { (void)m; b[20] ^= 1; return n; }
@@ -192,10 +193,21 @@ static size_t word_offset(const uint8_t *b, const kpi_metrics *m, size_t p, size
     return off;
 }
 
+/* Offset of the first store's run count (after its kind tag). */
 static size_t stores_offset(const uint8_t *b, const kpi_metrics *m)
 {
-    return word_offset(b, m, 2, 0);
+    return skip_varint(b, word_offset(b, m, 2, 0));
 }
+
+static size_t pad_word(const kpi_metrics *m)
+{
+    for (size_t w = 0; w < m->s->words; w++)
+        if (m->s->wkind[w] == KPI__W_PAD)
+            return w;
+    fail_msg("no padding word in the layout");
+    return 0;
+}
+
 
 static size_t sticky_word(const kpi_metrics *m)
 {
@@ -290,7 +302,8 @@ static size_t m_checksum(uint8_t *b, size_t n, const kpi_metrics *m) { (void)m; 
 
 static size_t m_body_bit(uint8_t *b, size_t n, const kpi_metrics *m)
 {
-    b[word_offset(b, m, 1, 3)] ^= 0x04; /* December's reply count 1 -> 3: well formed */
+    /* December's reply count 1 -> 3: well formed */
+    b[word_offset(b, m, 1, m->s->desc[2 * KPI_EVENT_REPLY].cnt)] ^= 0x04;
     return n;
 }
 
@@ -307,7 +320,8 @@ static void test_corrupt_states(void **state)
         {m_magic, {"bad magic", KPI_ECORRUPT, 0, "not a kpiscore metrics state"}},
         {m_short, {"short header", KPI_ECORRUPT, 40, "truncated"}},
         {m_v0, {"version 0", KPI_ECORRUPT, 8, "version 0"}},
-        {m_v3, {"version 3", KPI_EVERSION, 8, "newer than this library"}},
+        {m_v2, {"version 2", KPI_EVERSION, 8, "development build"}},
+        {m_v4, {"version 4", KPI_EVERSION, 8, "newer than this library"}},
         {m_hlen, {"header length", KPI_ECORRUPT, 10, "header length"}},
         {m_flags, {"flags", KPI_EVERSION, 12, "unknown flags"}},
         {m_fp, {"fingerprint", KPI_EMISMATCH, 16, "other metric definitions"}},
@@ -334,12 +348,12 @@ static void test_corrupt_states(void **state)
     };
     /* offsets that depend on the varint layout, computed from the good state */
     size_t k1 = skip_varint(good, 48), so = stores_offset(good, m);
-    long long at[] = {[16] = (long long)k1,
-                      [18] = (long long)word_offset(good, m, 0, sticky_word(m)),
+    long long at[] = {[17] = (long long)k1,
                       [19] = (long long)word_offset(good, m, 0, sticky_word(m)),
-                      [20] = (long long)so + 3, [21] = (long long)so + 2, [22] = (long long)so,
-                      [24] = (long long)word_offset(good, m, 0, 0),
-                      [25] = (long long)n - 8, [26] = -1};
+                      [20] = (long long)word_offset(good, m, 0, sticky_word(m)),
+                      [21] = (long long)so + 3, [22] = (long long)so + 2, [23] = (long long)so,
+                      [25] = (long long)word_offset(good, m, 0, 0),
+                      [26] = (long long)n - 8, [27] = -1};
     uint8_t *b = malloc(n + 64);
     assert_non_null(b);
     size_t ncases = sizeof cases / sizeof cases[0];
@@ -350,7 +364,7 @@ static void test_corrupt_states(void **state)
         expect x = cases[i].x;
         if (x.offset == -1 && i < sizeof at / sizeof at[0] && at[i] >= 0)
             x.offset = at[i];
-        if (i == 26) /* the last run count is cut short: the body ends inside it */
+        if (i == 27) /* the last run count is cut short: the body ends inside it */
             x.offset = (long long)len - 8 - 1;
         check_load(reg, b, len, 0, &x);
     }
@@ -374,6 +388,36 @@ static void test_corrupt_states(void **state)
  * byte ("f2 00" for 0x72) loaded, then saved back one byte shorter, so a
  * state's bytes were not its only encoding. Overlong numbers are now refused.
  */
+/* The words that keep counts aligned must read 0 (the built-in layout has some). */
+static void test_padding_word(void **state)
+{
+    (void)state;
+    kpi_metric_registry *reg;
+    assert_int_equal(kpi_metric_registry_new(&reg, KPI_REGISTRY_BUILTINS), KPI_OK);
+    kpi_metrics_options o = KPI_METRICS_OPTIONS_INIT;
+    o.period = KPI_PERIOD_ALL;
+    kpi_metrics *m;
+    assert_int_equal(kpi_metrics_new(&m, reg, &o), KPI_OK);
+    uint32_t a = 0;
+    uint16_t e = KPI_EVENT_CALL_ANSWERED;
+    int64_t v = 15000;
+    assert_int_equal(kpi_metrics_add_batch(m, &a, &e, &v, NULL, 1), KPI_OK);
+    size_t n;
+    uint8_t *b = save(m, &n);
+    /* body: one period key (0), then the cell's words, one byte each but the sums' */
+    size_t off = skip_varint(b, 48), pad = pad_word(m);
+    for (size_t w = 0; w < pad; w++)
+        off = skip_varint(b, off);
+    assert_int_equal(b[off], 0);
+    b[off] = 2;
+    fix_checksum(b, n);
+    expect x = {"padding word", KPI_ECORRUPT, (long long)off, "padding word is not 0"};
+    check_load(reg, b, n, 0, &x);
+    free(b);
+    kpi_metrics_free(m);
+    kpi_metric_registry_free(reg);
+}
+
 static void test_overlong_varint_rejected(void **state)
 {
     (void)state;
@@ -465,6 +509,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_corrupt_states),
+        cmocka_unit_test(test_padding_word),
         cmocka_unit_test(test_overlong_varint_rejected),
         cmocka_unit_test(test_mutations_never_crash),
     };
