@@ -164,9 +164,16 @@ typedef struct {
     uint8_t op;
     uint32_t off;      /* word offset, or quantile store index */
     uint32_t hi_word;  /* SUM: word offset of the sum's high word */
-    int64_t lo, hi;    /* the record counts when lo <= value <= hi */
+    int64_t lo;        /* the record counts when lo <= value <= lo + span */
+    uint64_t span;
     uint64_t mask;     /* MAXU: xor giving the order-preserving key */
 } kpi__op;
+
+/* Whether @op counts value @v: one unsigned compare, no branch. */
+static inline bool kpi__op_passes(const kpi__op *op, int64_t v)
+{
+    return (uint64_t)v - (uint64_t)op->lo <= op->span;
+}
 
 /* Per (code, excused): where its count and sum go and its extra ops. */
 typedef struct {

@@ -280,17 +280,21 @@ static bool assign_base(builder *b, uint64_t used)
     return true;
 }
 
-static void op_filter(kpi__op *op, kpi_filter f, int64_t x)
+/* The values an op counts, as lo .. lo + span; false when none passes (the
+ * op is then left out: its words stay 0, as they would anyway). */
+static bool op_filter(kpi__op *op, kpi_filter f, int64_t x)
 {
-    op->lo = INT64_MIN;
-    op->hi = INT64_MAX;
+    int64_t lo = INT64_MIN, hi = INT64_MAX;
     if (f == KPI_FILTER_LE) {
-        op->hi = x;
+        hi = x;
     } else if (f == KPI_FILTER_GT) {
-        op->lo = x == INT64_MAX ? INT64_MAX : x + 1;
         if (x == INT64_MAX)
-            op->hi = INT64_MIN; /* nothing is greater */
+            return false; /* nothing is greater */
+        lo = x + 1;
     }
+    op->lo = lo;
+    op->span = (uint64_t)hi - (uint64_t)lo;
+    return true;
 }
 
 /* One pass of emit_ops(): the quantile appends, or all other ops. */
@@ -303,7 +307,8 @@ static size_t emit_pass(builder *b, unsigned e, unsigned v, bool quantiles, kpi_
             continue;
         kpi__op op;
         memset(&op, 0, sizeof op);
-        op_filter(&op, p->filter, p->x);
+        if (!op_filter(&op, p->filter, p->x))
+            continue;
         const struct { int32_t field; uint8_t code; uint64_t mask; } aggs[] = {
             {p->q, KPI__OP_Q, 0}, {p->cnt, KPI__OP_CNT, 0}, {p->sum, KPI__OP_SUM, 0},
             {p->sq, KPI__OP_SQ, 0}, {p->min, KPI__OP_MAXU, ~(UINT64_C(1) << 63)},
@@ -481,6 +486,7 @@ static void hot_table(kpi__schema *s)
     for (unsigned di = 0; di < 2 * KPI_EVENT_MAX; di++) {
         const kpi__evdesc *d = &s->desc[di];
         s->hot[di] = d->cnt | (d->op_begin != d->op_end ? KPI__HOT_OPS : 0);
+
     }
 }
 

@@ -437,6 +437,53 @@ static void test_accumulator_kinds(void **state)
     kpi_metrics_free(m);
 }
 
+/* Threshold counts at the ends of the int64 range: "<= x" and "> x" split
+ * every value exactly once, "> INT64_MAX" counts nothing. */
+static void test_threshold_edges(void **state)
+{
+    (void)state;
+    static const int64_t xs[] = {INT64_MIN, -1, 0, 20000, INT64_MAX - 1, INT64_MAX};
+    static const int64_t vals[] = {INT64_MIN, INT64_MIN + 1, -1, 0, 1, 20000, 20001,
+                                   INT64_MAX - 1, INT64_MAX};
+    const size_t nx = sizeof xs / sizeof xs[0], nv = sizeof vals / sizeof vals[0];
+    kpi_metric_registry *reg;
+    assert_int_equal(kpi_metric_registry_new(&reg, 0), KPI_OK);
+    char ids[2 * 6][16];
+    for (size_t k = 0; k < 2 * nx; k++) {
+        kpi_metric_term t = KPI_METRIC_TERM_INIT;
+        t.events = KPI_EVENT_BIT(KPI_EVENT_REPLY);
+        t.agg = KPI_AGG_COUNT;
+        t.filter = k % 2 ? KPI_FILTER_GT : KPI_FILTER_LE;
+        t.threshold = xs[k / 2];
+        kpi_metric_def d = KPI_METRIC_DEF_INIT;
+        snprintf(ids[k], sizeof ids[k], "%s_%zu", k % 2 ? "gt" : "le", k / 2);
+        d.id = ids[k];
+        d.num = &t;
+        d.num_count = 1;
+        assert_int_equal(kpi_metric_registry_add(reg, &d, NULL), KPI_OK);
+    }
+    kpi_metrics_options o = KPI_METRICS_OPTIONS_INIT;
+    o.period = KPI_PERIOD_ALL;
+    kpi_metrics *m;
+    assert_int_equal(kpi_metrics_new(&m, reg, &o), KPI_OK);
+    rows r = {0};
+    for (size_t i = 0; i < nv; i++)
+        push(&r, 0, KPI_EVENT_REPLY, vals[i], 0);
+    add(m, &r);
+    for (size_t k = 0; k < 2 * nx; k++) {
+        kpi_dec got;
+        assert_int_equal(kpi_metrics_value(m, 0, 0, metric(m, ids[k]), &got), KPI_OK);
+        long long want = 0;
+        for (size_t i = 0; i < nv; i++)
+            want += k % 2 ? vals[i] > xs[k / 2] : vals[i] <= xs[k / 2];
+        if (got != KPI_DEC_INT(want))
+            fail_msg("%s: %lld, expected %lld", ids[k], (long long)(got / KPI_DEC_ONE), want);
+    }
+    rows_free(&r);
+    kpi_metrics_free(m);
+    kpi_metric_registry_free(reg);
+}
+
 /* Sums are 128-bit: values near INT64_MAX add up exactly; a too-large result is EOVERFLOW. */
 static void test_big_sums_and_squares(void **state)
 {
@@ -1146,6 +1193,7 @@ int main(void)
         cmocka_unit_test(test_accumulator_kinds),
         cmocka_unit_test(test_big_sums_and_squares),
         cmocka_unit_test(test_split_sums),
+        cmocka_unit_test(test_threshold_edges),
         cmocka_unit_test(test_periods_time_zone),
         cmocka_unit_test(test_agents_and_rollup),
         cmocka_unit_test(test_quantiles_against_numpy),
