@@ -128,23 +128,43 @@ static kpi_status cursor_move(kpi_metrics *m, int64_t t, cursor *cur)
     return KPI_OK;
 }
 
-/* The extra ops of one record; on failure nothing of the record stays. */
+/*
+ * Exact-quantile values of a chunk of rows on their way to their stores:
+ * appended in row order (sequential writes), then moved store by store
+ * into buffers whose room was reserved before the chunk began. Appending
+ * straight to 10 000 buffers from the hot loop costs a cache miss a value.
+ */
+typedef struct {
+    uint32_t *slot;     /* the store's index in its period: agent * Q + store */
+    int64_t *val;
+    size_t n, cap;
+    uint32_t *incoming; /* per store: values the chunk may bring; then SINKS sinks */
+} qstage;
+
+/* The extra ops of one record; on failure nothing of the record stays.
+ * @stage NULL: quantile values go straight to their stores' buffers. */
 static kpi_status apply_ops(const kpi__schema *s, const kpi__op *op, const kpi__op *end,
-                            uint64_t *c, kpi__qstore *stores, kpi__skstore *sketches, int64_t v)
+                            uint64_t *c, kpi__qstore *stores, size_t qbase, qstage *stage,
+                            kpi__skstore *sketches, int64_t v)
 {
     for (const kpi__op *o = op; o < end; o++) {
         const bool pass = kpi__op_passes(o, v);
         switch (o->op) {
         case KPI__OP_Q:
         case KPI__OP_SK:
-            if (pass) {
+            if (pass && o->op == KPI__OP_Q && stage) { /* room reserved: cannot fail */
+                stage->slot[stage->n] = (uint32_t)(qbase + o->off);
+                stage->val[stage->n++] = v;
+            } else if (pass) {
                 kpi_status st = o->op == KPI__OP_Q
                                     ? kpi__qs_append(&stores[o->off], v)
                                     : kpi__sks_append(&sketches[o->off], v, &s->skopts[o->off]);
                 if (st != KPI_OK) {
                     for (const kpi__op *u = op; u < o; u++) /* the earlier appends */
                         if (kpi__op_passes(u, v)) {
-                            if (u->op == KPI__OP_Q)
+                            if (u->op == KPI__OP_Q && stage)
+                                stage->n--;
+                            else if (u->op == KPI__OP_Q)
                                 stores[u->off].npend--;
                             else
                                 sketches[u->off].npend--;
@@ -212,7 +232,7 @@ static inline __attribute__((always_inline)) void add_base(const kpi__schema *s,
  */
 static inline __attribute__((always_inline)) kpi_status
 run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int64_t *value,
-         const int64_t *time, size_t n, size_t *done, bool timed)
+         const int64_t *time, size_t n, qstage *stage, size_t *done, bool timed)
 {
     const kpi__schema *s = m->s;
     const size_t W = s->words;
@@ -238,11 +258,17 @@ run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int
         }
         const uint32_t h = hot[variant(event[i])];
         uint64_t *cell = cells + agent[i] * W;
-        if (KPI__UNLIKELY(h & KPI__HOT_OPS)) {
+        if (stage) { /* a kind whose only op is an unfiltered quantile: staged without a branch */
+            stage->slot[stage->n] = (uint32_t)(agent[i] * s->stores + s->desc[variant(event[i])].q1);
+            stage->val[stage->n] = value[i];
+            stage->n += (h & KPI__HOT_QONLY) != 0;
+        }
+        if (KPI__UNLIKELY(h & (stage ? KPI__HOT_OPS : KPI__HOT_OPS | KPI__HOT_QONLY))) {
             const kpi__evdesc *d = &s->desc[variant(event[i])];
             const size_t a = agent[i];
             st = apply_ops(s, s->ops + d->op_begin, s->ops + d->op_end, cell,
-                           cur.stores + a * s->stores, cur.sketches + a * s->sketches, value[i]);
+                           cur.stores + a * s->stores, a * s->stores, stage,
+                           cur.sketches + a * s->sketches, value[i]);
             if (st != KPI_OK)
                 goto out;
         }
@@ -253,13 +279,151 @@ out:
     return st;
 }
 
+/* Rows of one pass of run_rows(), timed or not, staged or not (four loops,
+ * each without the tests it does not need). */
+static kpi_status run_span(kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
+                           const int64_t *value, const int64_t *time, size_t n, qstage *stage,
+                           size_t *done)
+{
+    if (time && m->period != KPI_PERIOD_ALL)
+        return stage ? run_rows(m, agent, event, value, time, n, stage, done, true)
+                     : run_rows(m, agent, event, value, time, n, NULL, done, true);
+    return stage ? run_rows(m, agent, event, value, NULL, n, stage, done, false)
+                 : run_rows(m, agent, event, value, NULL, n, NULL, done, false);
+}
+
+/* Rows per staged chunk, the batches too small to be worth staging, and the
+ * most values a chunk may bring one store (kpi__qs_reserve's bound). */
+#define QCHUNK 262144
+#define QSTAGE_MIN 4096
+#define QSTORE_ROOM 1024
+#define SINKS 16
+
+static void qstage_free(qstage *q)
+{
+    kpi__free(q->slot);
+    kpi__free(q->val);
+    kpi__free(q->incoming);
+}
+
+/* Moves the staged values to their stores, in row order, fetching each
+ * store's header, then its free slot, a few values ahead. */
+static void qstage_flush(qstage *q, kpi__qstore *stores)
+{
+    for (size_t k = 0; k < q->n; k++) {
+        if (KPI__LIKELY(k + PREFETCH < q->n))
+            __builtin_prefetch(&stores[q->slot[k + PREFETCH]], 1);
+        if (KPI__LIKELY(k + PREFETCH / 2 < q->n)) {
+            const kpi__qstore *ahead = &stores[q->slot[k + PREFETCH / 2]];
+            __builtin_prefetch(ahead->pend + ahead->npend, 1);
+        }
+        kpi__qstore *st = &stores[q->slot[k]];
+        st->pend[st->npend++] = q->val[k];
+    }
+    q->n = 0;
+}
+
+/* The rows from @from on that fall in the period of row @from (at most QCHUNK). */
+static size_t chunk_end(const kpi_metrics *m, const int64_t *time, size_t from, size_t n)
+{
+    size_t end = n - from > QCHUNK ? from + QCHUNK : n;
+    if (!time || m->period == KPI_PERIOD_ALL)
+        return end;
+    int64_t key = kpi__period_key(m->period, kpi__local_day(time[from], m->offset_min)), lo, hi;
+    kpi__period_bounds(m->period, m->offset_min, key, &lo, &hi);
+    for (size_t j = from + 1; j < end; j++)
+        if ((uint64_t)time[j] - (uint64_t)lo >= (uint64_t)hi - (uint64_t)lo)
+            return j;
+    return end;
+}
+
+/*
+ * Reserves room in every store for the values rows [from, *end) of one
+ * period may bring (every row of a kind with a quantile op counts, passing
+ * its filter or not). All that can fail happens here, before the rows.
+ * The chunk is cut short where a store would take more than QSTORE_ROOM
+ * values: reserving more would let a buffer outgrow what the store
+ * promises (kpi__qs_reserve compacts a long buffer first).
+ */
+static kpi_status qstage_reserve(kpi_metrics *m, qstage *q, const uint32_t *agent,
+                                 const uint16_t *event, const int64_t *time, size_t from,
+                                 size_t *end, kpi__qstore **stores)
+{
+    const kpi__schema *s = m->s;
+    const size_t Q = s->stores, sink = m->agents * Q;
+    size_t at;
+    int64_t key = 0;
+    if (time && m->period != KPI_PERIOD_ALL)
+        key = kpi__period_key(m->period, kpi__local_day(time[from], m->offset_min));
+    kpi_status st = kpi__metrics_period_at(m, key, false, &at);
+    const bool made = st == KPI_ENOTFOUND;
+    if (made)
+        st = kpi__metrics_period_at(m, key, true, &at);
+    if (st != KPI_OK)
+        return st;
+    memset(q->incoming, 0, (sink + SINKS) * sizeof *q->incoming);
+    for (size_t r = from; r < *end; r++) {
+        const kpi__evdesc *d = &s->desc[variant(event[r])];
+        /* the first quantile op without a branch (rows without one count in
+         * one of SINKS sinks: a single one would chain every increment to
+         * the last through memory); more ops are rare */
+        const size_t has = (size_t)0 - (d->nq != 0); /* all ones or 0: a mask, no branch */
+        const size_t first = ((agent[r] * Q + d->q1) & has) | ((sink + (r & (SINKS - 1))) & ~has);
+        bool full = ++q->incoming[first] >= QSTORE_ROOM && first < sink;
+        for (uint32_t k = 1; KPI__UNLIKELY(k < d->nq); k++) {
+            const size_t more = agent[r] * Q + s->ops[d->op_begin + k].off;
+            full |= ++q->incoming[more] >= QSTORE_ROOM;
+        }
+        if (KPI__UNLIKELY(full)) {
+            *end = r + 1;
+            break;
+        }
+    }
+    kpi__qstore *ps = m->periods[at].stores;
+    for (size_t i = 0; i < sink; i++)
+        if (q->incoming[i] && (st = kpi__qs_reserve(&ps[i], q->incoming[i])) != KPI_OK) {
+            if (made) /* no row of it went in: it does not exist yet */
+                kpi__metrics_period_remove(m, at);
+            return st;
+        }
+    *stores = ps;
+    return KPI_OK;
+}
+
+/* run_span() for accumulators with exact quantiles: chunk by chunk, staged. */
+static kpi_status run_staged(kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
+                             const int64_t *value, const int64_t *time, size_t n, size_t *done)
+{
+    const kpi__schema *s = m->s;
+    size_t rows = n < QCHUNK ? n : QCHUNK, most = 1;
+    for (unsigned di = 0; di < 2 * KPI_EVENT_MAX; di++)
+        most = s->desc[di].nq > most ? s->desc[di].nq : most;
+    qstage q = {kpi__malloc(rows * most * sizeof *q.slot), kpi__malloc(rows * most * sizeof *q.val),
+                0, rows * most, kpi__malloc((m->agents * s->stores + SINKS) * sizeof *q.incoming)};
+    kpi_status st = q.slot && q.val && q.incoming ? KPI_OK : KPI_ENOMEM;
+    size_t i = 0;
+    while (st == KPI_OK && i < n) {
+        size_t end = chunk_end(m, time, i, n), did;
+        kpi__qstore *stores;
+        if ((st = qstage_reserve(m, &q, agent, event, time, i, &end, &stores)) != KPI_OK)
+            break;
+        st = run_span(m, agent + i, event + i, value + i, time ? time + i : NULL, end - i, &q,
+                      &did);
+        qstage_flush(&q, stores);
+        i += did;
+    }
+    qstage_free(&q);
+    *done = i;
+    return st;
+}
+
 static kpi_status run_batch(kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
                             const int64_t *value, const int64_t *time, size_t n)
 {
     size_t done;
-    kpi_status st = (time && m->period != KPI_PERIOD_ALL)
-                        ? run_rows(m, agent, event, value, time, n, &done, true)
-                        : run_rows(m, agent, event, value, NULL, n, &done, false);
+    kpi_status st = m->s->stores && n >= QSTAGE_MIN
+                        ? run_staged(m, agent, event, value, time, n, &done)
+                        : run_span(m, agent, event, value, time, n, NULL, &done);
     if (st != KPI_OK)
         kpi__error_set_position(0, 0, (long long)done);
     return st;
@@ -279,23 +443,47 @@ static kpi_status check_args(const kpi_metrics *m, const uint32_t *agent, const 
     return KPI_OK;
 }
 
+/*
+ * After a failed batch: the agent range grown for the whole batch shrinks
+ * back to what the rows before the error's offset need, so the accumulator
+ * is exactly the one those rows make (buffers reserved for the agents given
+ * back are empty and freed).
+ */
+static kpi_status settle_agents(kpi_metrics *m, size_t before, const uint32_t *agent, size_t n,
+                                kpi_status st)
+{
+    if (st == KPI_OK || m->agents <= before)
+        return st;
+    long long off = kpi_error_offset(kpi_error_last());
+    size_t done = off > 0 ? ((unsigned long long)off < n ? (size_t)off : n) : 0, need = before;
+    for (size_t i = 0; i < done; i++)
+        need = (size_t)agent[i] + 1 > need ? (size_t)agent[i] + 1 : need;
+    const size_t Q = m->s->stores;
+    for (size_t p = 0; p < m->nperiods; p++)
+        for (size_t j = need * Q; j < m->agents * Q; j++)
+            kpi__qs_free(&m->periods[p].stores[j]);
+    m->agents = need < m->agents ? need : m->agents;
+    return st;
+}
+
 kpi_status kpi_metrics_add_batch(kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
                                  const int64_t *value, const int64_t *time_ms, size_t n)
 {
     kpi__error_reset();
     kpi_status st = check_args(m, agent, event, value, time_ms, n, "kpi_metrics_add_batch");
-    if (st == KPI_OK)
-        st = check_batch(m, agent, event, n);
-    if (st == KPI_OK)
-        st = run_batch(m, agent, event, value, time_ms, n);
-    return st;
+    if (st != KPI_OK)
+        return st;
+    return kpi__metrics_add(m, agent, event, value, time_ms, n);
 }
 
 kpi_status kpi__metrics_add(kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
                             const int64_t *value, const int64_t *time_ms, size_t n)
 {
+    const size_t before = m->agents;
     kpi_status st = check_batch(m, agent, event, n);
-    return st == KPI_OK ? run_batch(m, agent, event, value, time_ms, n) : st;
+    if (st == KPI_OK)
+        st = run_batch(m, agent, event, value, time_ms, n);
+    return settle_agents(m, before, agent, n, st);
 }
 
 /* ---- threads -------------------------------------------------------------- */
@@ -337,9 +525,12 @@ kpi_status kpi_metrics_add_batch_threads(kpi_metrics *m, const uint32_t *agent,
         return kpi__fail(KPI_EINVAL, "%s: threads is %u; use 1 to 64", fn, threads);
     if (threads > n / 1024 + 1) /* tiny batches are not worth a thread */
         threads = (unsigned)(n / 1024 + 1);
+    if (threads == 1)
+        return kpi__metrics_add(m, agent, event, value, time_ms, n);
+    const size_t before = m->agents;
     st = check_batch(m, agent, event, n);
-    if (st != KPI_OK || threads == 1)
-        return st == KPI_OK ? run_batch(m, agent, event, value, time_ms, n) : st;
+    if (st != KPI_OK)
+        return st;
     slice sl[64];
     pthread_t tid[64];
     bool started[64] = {false};
@@ -384,5 +575,5 @@ kpi_status kpi_metrics_add_batch_threads(kpi_metrics *m, const uint32_t *agent,
     }
     for (unsigned t = 1; t < threads; t++)
         kpi_metrics_free(sl[t].m);
-    return st;
+    return settle_agents(m, before, agent, n, st);
 }

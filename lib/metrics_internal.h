@@ -92,6 +92,9 @@ kpi_status kpi__runs_quantile(const kpi__run *runs, size_t n, kpi_dec q,
 /* Sorts @n values ascending; @tmp holds @n more. */
 void kpi__sort_i64(int64_t *v, size_t n, int64_t *tmp);
 
+/* Makes room for @k more pending values (compacting first when the buffer
+ * is long), so that as many appends need no check. */
+kpi_status kpi__qs_reserve(kpi__qstore *s, uint32_t k);
 /* Appends one value; grows or compacts. Out of line: the hot loop calls it. */
 kpi_status kpi__qs_append_slow(kpi__qstore *s, int64_t v);
 static inline kpi_status kpi__qs_append(kpi__qstore *s, int64_t v)
@@ -179,14 +182,18 @@ static inline bool kpi__op_passes(const kpi__op *op, int64_t v)
 typedef struct {
     uint32_t cnt, sum;
     uint32_t op_begin, op_end;
+    uint32_t nq;       /* its first nq ops append to exact-quantile stores */
+    uint32_t q1;       /* the first one's store (when nq > 0) */
 } kpi__evdesc;
 
 /*
  * kpi__schema.hot: per event variant, the offset of its count word (its
- * sum follows it) and whether it has extra ops: one load in the hot loop.
+ * sum follows it) and whether it has extra ops, or a lone unfiltered
+ * quantile append: one load in the hot loop.
  */
 #define KPI__HOT_OPS UINT32_C(0x80000000)
-#define KPI__HOT_WORD UINT32_C(0x7fffffff)
+#define KPI__HOT_QONLY UINT32_C(0x40000000) /* its only op: an unfiltered exact quantile */
+#define KPI__HOT_WORD UINT32_C(0x3fffffff)
 
 /* A word (count) or word pair (sum) a metric reads, with its sign. */
 typedef struct {

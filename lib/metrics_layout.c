@@ -479,13 +479,23 @@ static void schema_free(kpi__schema *s)
     kpi__free(s);
 }
 
-/* The hot loop's table; every kind's sum low word follows its count
- * (assign_base allocates them together, cluster_words keeps them so). */
+/* The hot loop's table (every kind's sum low word follows its count:
+ * assign_base allocates them together, cluster_words keeps them so), and
+ * each variant's quantile appends. */
 static void hot_table(kpi__schema *s)
 {
     for (unsigned di = 0; di < 2 * KPI_EVENT_MAX; di++) {
-        const kpi__evdesc *d = &s->desc[di];
-        s->hot[di] = d->cnt | (d->op_begin != d->op_end ? KPI__HOT_OPS : 0);
+        kpi__evdesc *d = &s->desc[di];
+        d->nq = 0; /* quantile appends come first (emit_ops) */
+        while (d->op_begin + d->nq < d->op_end && s->ops[d->op_begin + d->nq].op == KPI__OP_Q)
+            d->nq++;
+        d->q1 = d->nq ? s->ops[d->op_begin].off : 0;
+        const bool qonly = d->op_end - d->op_begin == 1 && d->nq == 1 &&
+                           s->ops[d->op_begin].lo == INT64_MIN &&
+                           s->ops[d->op_begin].span == UINT64_MAX;
+        s->hot[di] = d->cnt | (qonly                         ? KPI__HOT_QONLY
+                               : d->op_begin != d->op_end ? KPI__HOT_OPS
+                                                          : 0);
 
     }
 }

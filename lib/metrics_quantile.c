@@ -225,6 +225,34 @@ kpi_status kpi__qs_compact(kpi__qstore *s)
     return KPI_OK;
 }
 
+/* Grows the buffer to hold at least @need values. */
+static kpi_status pend_grow(kpi__qstore *s, uint64_t need)
+{
+    if (need > UINT32_MAX / 2)
+        return kpi__fail(KPI_ELIMIT, "an exact quantile buffer passed 2^31 values");
+    uint64_t cap = s->cappend ? 2 * (uint64_t)s->cappend : PEND_MIN;
+    cap = cap < need ? need : cap;
+    cap = cap > UINT32_MAX / 2 ? UINT32_MAX / 2 : cap;
+    int64_t *grown = kpi__reallocarray(s->pend, (size_t)cap, sizeof *grown);
+    if (!grown)
+        return KPI_ENOMEM;
+    s->pend = grown;
+    s->cappend = (uint32_t)cap;
+    return KPI_OK;
+}
+
+kpi_status kpi__qs_reserve(kpi__qstore *s, uint32_t k)
+{
+    if (s->cappend - s->npend >= k)
+        return KPI_OK;
+    if (s->npend >= COMPACT_AT && s->npend >= s->nruns) {
+        kpi_status st = kpi__qs_compact(s);
+        if (st != KPI_OK || s->cappend - s->npend >= k)
+            return st;
+    }
+    return pend_grow(s, (uint64_t)s->npend + k);
+}
+
 kpi_status kpi__qs_append_slow(kpi__qstore *s, int64_t v)
 {
     if (s->npend >= COMPACT_AT && s->npend >= s->nruns) {
@@ -232,14 +260,9 @@ kpi_status kpi__qs_append_slow(kpi__qstore *s, int64_t v)
         if (st != KPI_OK)
             return st;
     } else {
-        if (s->cappend >= UINT32_MAX / 2)
-            return kpi__fail(KPI_ELIMIT, "an exact quantile buffer passed 2^31 values");
-        uint32_t cap = s->cappend ? 2 * s->cappend : PEND_MIN;
-        int64_t *grown = kpi__reallocarray(s->pend, cap, sizeof *grown);
-        if (!grown)
-            return KPI_ENOMEM;
-        s->pend = grown;
-        s->cappend = cap;
+        kpi_status st = pend_grow(s, (uint64_t)s->npend + 1);
+        if (st != KPI_OK)
+            return st;
     }
     s->pend[s->npend++] = v;
     return KPI_OK;

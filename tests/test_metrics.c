@@ -1183,6 +1183,70 @@ static void test_allocation_failures(void **state)
     rows_free(&r);
 }
 
+/*
+ * Large batches with exact quantiles go through the staged path (values
+ * staged per chunk, room reserved first): it must build the very state the
+ * row-by-row path builds, cut chunks where one store would take too much,
+ * and under allocation failures keep exactly the rows before the offset.
+ */
+static void test_staged_quantiles(void **state)
+{
+    (void)state;
+    rows r = {0};
+    uint64_t x = 99;
+    for (int i = 0; i < 12000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        /* agent 0 takes a third of the rows: more than a chunk may give one store */
+        uint32_t a = x % 3 == 0 ? 0 : (uint32_t)(x >> 8) % 40;
+        static const unsigned kinds[] = {KPI_EVENT_REPLY, KPI_EVENT_REPLY, KPI_EVENT_CONSULT,
+                                         KPI_EVENT_CALL_ANSWERED, KPI_EVENT_REPLY | KPI_EVENT_EXCUSED};
+        push(&r, a, kinds[(x >> 20) % 5], (int64_t)((x >> 24) % 5000) * 10, 0);
+        r.t[r.n - 1] = T_2026_11_01_0030_BJ + (int64_t)(i / 4000) * 2700000000LL; /* 3 months */
+    }
+    kpi_metric_registry *reg;
+    assert_int_equal(kpi_metric_registry_new(&reg, KPI_REGISTRY_BUILTINS), KPI_OK);
+    kpi_metrics *whole, *small;
+    assert_int_equal(kpi_metrics_new(&whole, reg, NULL), KPI_OK);
+    assert_int_equal(kpi_metrics_new(&small, reg, NULL), KPI_OK);
+    assert_int_equal(kpi_metrics_add_batch(whole, r.a, r.e, r.v, r.t, r.n), KPI_OK);
+    for (size_t i = 0; i < r.n; i += 1000) /* batches below the staging size */
+        assert_int_equal(kpi_metrics_add_batch(small, r.a + i, r.e + i, r.v + i, r.t + i,
+                                               r.n - i < 1000 ? r.n - i : 1000), KPI_OK);
+    assert_true(same_state(whole, small));
+    assert_int_equal(kpi_set_allocator(fail_malloc, fail_realloc, plain_free, NULL), KPI_OK);
+    bool done = false;
+    long failures = 0;
+    for (long k = 0; !done && k < 100000; k++) {
+        kpi_metrics *m;
+        assert_int_equal(kpi_metrics_new(&m, reg, NULL), KPI_OK);
+        alloc_countdown = k;
+        kpi_status st = kpi_metrics_add_batch(m, r.a, r.e, r.v, r.t, r.n);
+        alloc_countdown = -1;
+        done = st == KPI_OK;
+        if (!done) {
+            failures++;
+            assert_int_equal(st, KPI_ENOMEM);
+            long long off = kpi_error_offset(kpi_error_last());
+            assert_true(off >= 0 && (size_t)off <= r.n);
+            kpi_metrics *before; /* exactly the rows before the offset: no more, no less */
+            assert_int_equal(kpi_metrics_new(&before, reg, NULL), KPI_OK);
+            assert_int_equal(kpi_metrics_add_batch(before, r.a, r.e, r.v, r.t, (size_t)off), KPI_OK);
+            assert_true(same_state(m, before));
+            kpi_metrics_free(before);
+            assert_int_equal(kpi_metrics_add_batch(m, r.a + off, r.e + off, r.v + off, r.t + off,
+                                                   r.n - (size_t)off), KPI_OK);
+        }
+        assert_true(same_state(m, whole));
+        kpi_metrics_free(m);
+    }
+    assert_int_equal(kpi_set_allocator(NULL, NULL, NULL, NULL), KPI_OK);
+    assert_true(done && failures > 10);
+    kpi_metrics_free(whole);
+    kpi_metrics_free(small);
+    kpi_metric_registry_free(reg);
+    rows_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1194,6 +1258,7 @@ int main(void)
         cmocka_unit_test(test_big_sums_and_squares),
         cmocka_unit_test(test_split_sums),
         cmocka_unit_test(test_threshold_edges),
+        cmocka_unit_test(test_staged_quantiles),
         cmocka_unit_test(test_periods_time_zone),
         cmocka_unit_test(test_agents_and_rollup),
         cmocka_unit_test(test_quantiles_against_numpy),
