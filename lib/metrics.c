@@ -263,16 +263,20 @@ kpi_status kpi_metrics_compact(kpi_metrics *m)
     kpi__error_reset();
     if (!m)
         return kpi__fail(KPI_EINVAL, "kpi_metrics_compact: m must not be NULL");
+    kpi__scratch tmp = {NULL, 0}; /* one sort buffer for every store */
     for (size_t i = 0; i < m->nperiods; i++)
         for (size_t j = 0; j < m->agents * m->s->stores; j++) {
             kpi__qstore *s = &m->periods[i].stores[j];
-            kpi_status st = kpi__qs_compact(s);
-            if (st != KPI_OK)
+            kpi_status st = kpi__qs_compact_with(s, &tmp);
+            if (st != KPI_OK) {
+                kpi__free(tmp.v);
                 return st;
+            }
             kpi__free(s->pend); /* reads need no buffer; ingestion regrows it */
             s->pend = NULL;
             s->cappend = 0;
         }
+    kpi__free(tmp.v);
     for (size_t i = 0; i < m->nperiods; i++)
         for (size_t j = 0; j < m->agents * m->s->sketches; j++) {
             kpi__skstore *s = &m->periods[i].sketches[j];

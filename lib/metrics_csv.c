@@ -25,6 +25,7 @@
 #define COLS 4096          /* rows converted before each add */
 #define CACHE_ID 128       /* longest agent id the last-row cache keeps */
 #define MAX_THREADS 64
+#define EVENT_SLOTS 256    /* hash slots for the event names (at most 64 of them) */
 
 static const uint64_t money_events =
     KPI_EVENT_BIT(KPI_EVENT_PAYMENT) | KPI_EVENT_BIT(KPI_EVENT_SUBORDER) |
@@ -147,11 +148,10 @@ typedef struct {
     uint16_t *event;
     int64_t *value, *time;
     size_t n;
-    /* the last row's agent and event, and the last date seen */
+    /* the last row's agent, and the last date seen */
     char last_id[CACHE_ID];
     size_t last_len;   /* SIZE_MAX: nothing cached */
     uint32_t last_index;
-    unsigned last_code;
     char date[10];
     bool date_ok;
     int64_t date_ms;
@@ -168,6 +168,7 @@ struct shared {
     int32_t offset;
     size_t name_len[KPI_EVENT_MAX];
     const char *names[KPI_EVENT_MAX];
+    uint8_t by_hash[EVENT_SLOTS]; /* open addressing on name_hash(): code + 1, 0 = free */
     ctx *ctxs;
     size_t nctx;
     /* progress */
@@ -302,17 +303,39 @@ static kpi_status unknown_event(const ctx *c, const kpi_csv_batch *b, size_t row
 }
 
 /* Event code of the field, or -1 when the registry has no such kind. */
+/* A slot for an event name from its length and first, middle and last bytes. */
+static inline unsigned name_hash(const char *t, size_t n)
+{
+    if (n == 0)
+        return 0;
+    unsigned h = (unsigned)n * 0x9E3779B1u;
+    h ^= (unsigned char)t[0] * 0x85EBCA6Bu;
+    h ^= (unsigned char)t[n / 2] * 0xC2B2AE35u;
+    h ^= (unsigned char)t[n - 1] * 0x27D4EB2Fu;
+    return (h >> 24) & (EVENT_SLOTS - 1);
+}
+
+static void event_table(shared *sh)
+{
+    memset(sh->by_hash, 0, sizeof sh->by_hash);
+    for (unsigned e = 0; e < KPI_EVENT_MAX; e++) {
+        if (!sh->names[e] || !sh->name_len[e])
+            continue;
+        unsigned h = name_hash(sh->names[e], sh->name_len[e]);
+        while (sh->by_hash[h]) /* 64 names in 256 slots: a free one is near */
+            h = (h + 1) & (EVENT_SLOTS - 1);
+        sh->by_hash[h] = (uint8_t)(e + 1);
+    }
+}
+
 static int event_code(ctx *c, const char *t, size_t n)
 {
     const shared *sh = c->sh;
-    unsigned e = c->last_code;
-    if (sh->name_len[e] == n && same_bytes(sh->names[e], t, n))
-        return (int)e;
-    for (e = 0; e < KPI_EVENT_MAX; e++)
-        if (sh->name_len[e] == n && n && same_bytes(sh->names[e], t, n)) {
-            c->last_code = e;
+    for (unsigned h = name_hash(t, n); sh->by_hash[h]; h = (h + 1) & (EVENT_SLOTS - 1)) {
+        unsigned e = sh->by_hash[h] - 1u;
+        if (sh->name_len[e] == n && same_bytes(sh->names[e], t, n))
             return (int)e;
-        }
+    }
     return -1;
 }
 
@@ -625,6 +648,7 @@ static void shared_init(shared *sh, kpi_metrics *m, kpi_agents *agents,
         sh->name_len[e] = name ? strlen(name) : SIZE_MAX;
         sh->names[e] = name;
     }
+    event_table(sh);
     sh->progress = o->progress;
     sh->progress_user = o->progress_user;
     atomic_init(&sh->done, 0);

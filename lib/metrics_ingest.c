@@ -106,7 +106,18 @@ typedef struct {
     kpi__qstore *stores;
     kpi__skstore *sketches;
     uint64_t start, span; /* the period holds t when (uint64)t - start < span */
+    int64_t key;
+    bool made;            /* the move made the period (it has no row yet) */
 } cursor;
+
+/* After a failure at a period's first row: the period the move made goes
+ * again, so a failed batch leaves no empty period behind. */
+static void cursor_undo(kpi_metrics *m, const cursor *cur)
+{
+    size_t at;
+    if (cur->made && kpi__metrics_period_at(m, cur->key, false, &at) == KPI_OK)
+        kpi__metrics_period_remove(m, at);
+}
 
 static kpi_status cursor_move(kpi_metrics *m, int64_t t, cursor *cur)
 {
@@ -114,10 +125,14 @@ static kpi_status cursor_move(kpi_metrics *m, int64_t t, cursor *cur)
     if (m->period != KPI_PERIOD_ALL)
         key = kpi__period_key(m->period, kpi__local_day(t, m->offset_min));
     size_t at;
-    kpi_status st = kpi__metrics_period_at(m, key, true, &at);
+    kpi_status st = kpi__metrics_period_at(m, key, false, &at);
+    cur->made = st == KPI_ENOTFOUND;
+    if (cur->made)
+        st = kpi__metrics_period_at(m, key, true, &at);
     if (st != KPI_OK)
         return st;
     const kpi__mperiod *p = &m->periods[at];
+    cur->key = key;
     cur->cells = p->cells;
     cur->stores = p->stores;
     cur->sketches = p->sketches;
@@ -237,9 +252,9 @@ run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int
     const kpi__schema *s = m->s;
     const size_t W = s->words;
     const uint32_t *hot = s->hot;
-    cursor cur = {NULL, NULL, NULL, 0, 0};
+    cursor cur = {NULL, NULL, NULL, 0, 0, 0, false};
     kpi_status st = KPI_OK;
-    size_t i = 0;
+    size_t i = 0, first = 0; /* first: the current period's first row here */
     if (n && (st = cursor_move(m, timed ? time[0] : 0, &cur)) != KPI_OK)
         goto out;
     uint64_t *cells = cur.cells;
@@ -251,6 +266,7 @@ run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int
             cells = cur.cells;
             start = cur.start;
             span = cur.span;
+            first = i;
         }
         if (KPI__LIKELY(i + PREFETCH < n)) {
             const size_t j = i + PREFETCH;
@@ -269,8 +285,11 @@ run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int
             st = apply_ops(s, s->ops + d->op_begin, s->ops + d->op_end, cell,
                            cur.stores + a * s->stores, a * s->stores, stage,
                            cur.sketches + a * s->sketches, value[i]);
-            if (st != KPI_OK)
+            if (st != KPI_OK) {
+                if (i == first)
+                    cursor_undo(m, &cur);
                 goto out;
+            }
         }
         add_base(s, cell, h & KPI__HOT_WORD, value[i]);
     }
@@ -295,7 +314,7 @@ static kpi_status run_span(kpi_metrics *m, const uint32_t *agent, const uint16_t
 /* Rows per staged chunk, the batches too small to be worth staging, and the
  * most values a chunk may bring one store (kpi__qs_reserve's bound). */
 #define QCHUNK 262144
-#define QSTAGE_MIN 4096
+#define QSTAGE_MIN 16384
 #define QSTORE_ROOM 1024
 #define SINKS 16
 
@@ -347,7 +366,7 @@ static size_t chunk_end(const kpi_metrics *m, const int64_t *time, size_t from, 
  */
 static kpi_status qstage_reserve(kpi_metrics *m, qstage *q, const uint32_t *agent,
                                  const uint16_t *event, const int64_t *time, size_t from,
-                                 size_t *end, kpi__qstore **stores)
+                                 size_t *end, kpi__qstore **stores, cursor *pc)
 {
     const kpi__schema *s = m->s;
     const size_t Q = s->stores, sink = m->agents * Q;
@@ -356,8 +375,9 @@ static kpi_status qstage_reserve(kpi_metrics *m, qstage *q, const uint32_t *agen
     if (time && m->period != KPI_PERIOD_ALL)
         key = kpi__period_key(m->period, kpi__local_day(time[from], m->offset_min));
     kpi_status st = kpi__metrics_period_at(m, key, false, &at);
-    const bool made = st == KPI_ENOTFOUND;
-    if (made)
+    pc->key = key;
+    pc->made = st == KPI_ENOTFOUND;
+    if (pc->made)
         st = kpi__metrics_period_at(m, key, true, &at);
     if (st != KPI_OK)
         return st;
@@ -382,8 +402,7 @@ static kpi_status qstage_reserve(kpi_metrics *m, qstage *q, const uint32_t *agen
     kpi__qstore *ps = m->periods[at].stores;
     for (size_t i = 0; i < sink; i++)
         if (q->incoming[i] && (st = kpi__qs_reserve(&ps[i], q->incoming[i])) != KPI_OK) {
-            if (made) /* no row of it went in: it does not exist yet */
-                kpi__metrics_period_remove(m, at);
+            cursor_undo(m, pc); /* no row of it went in: it does not exist yet */
             return st;
         }
     *stores = ps;
@@ -405,11 +424,14 @@ static kpi_status run_staged(kpi_metrics *m, const uint32_t *agent, const uint16
     while (st == KPI_OK && i < n) {
         size_t end = chunk_end(m, time, i, n), did;
         kpi__qstore *stores;
-        if ((st = qstage_reserve(m, &q, agent, event, time, i, &end, &stores)) != KPI_OK)
+        cursor pc = {NULL, NULL, NULL, 0, 0, 0, false};
+        if ((st = qstage_reserve(m, &q, agent, event, time, i, &end, &stores, &pc)) != KPI_OK)
             break;
         st = run_span(m, agent + i, event + i, value + i, time ? time + i : NULL, end - i, &q,
                       &did);
         qstage_flush(&q, stores);
+        if (st != KPI_OK && did == 0)
+            cursor_undo(m, &pc);
         i += did;
     }
     qstage_free(&q);

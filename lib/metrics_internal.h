@@ -78,7 +78,14 @@ typedef struct {
 void kpi__qs_free(kpi__qstore *s);
 bool kpi__qs_empty(const kpi__qstore *s);
 size_t kpi__qs_bytes(const kpi__qstore *s);
+/* Scratch space reused across compactions. */
+typedef struct {
+    int64_t *v;
+    size_t cap;
+} kpi__scratch;
+/* Sorts the pending values into the runs (the buffer is kept, empty). */
 kpi_status kpi__qs_compact(kpi__qstore *s);
+kpi_status kpi__qs_compact_with(kpi__qstore *s, kpi__scratch *tmp);
 /* Sorted view of everything in @s (allocates only when values are pending). */
 kpi_status kpi__qs_view(const kpi__qstore *s, kpi__qview *v);
 void kpi__qview_free(kpi__qview *v);

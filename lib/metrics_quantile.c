@@ -206,23 +206,62 @@ void kpi__qview_free(kpi__qview *v)
     v->owned = NULL;
 }
 
-kpi_status kpi__qs_compact(kpi__qstore *s)
+kpi_status kpi__qs_compact_with(kpi__qstore *s, kpi__scratch *tmp)
 {
-    if (s->npend == 0)
+    const size_t n = s->npend;
+    if (n == 0)
         return KPI_OK;
-    kpi__qview v;
-    kpi_status st = kpi__qs_view(s, &v);
-    if (st != KPI_OK)
-        return st;
-    if (v.n > UINT32_MAX) {
-        kpi__qview_free(&v);
+    if (tmp->cap < n) {
+        int64_t *grown = kpi__reallocarray(tmp->v, n, sizeof *grown);
+        if (!grown)
+            return KPI_ENOMEM;
+        tmp->v = grown;
+        tmp->cap = n;
+    }
+    /* sorting the buffer in place keeps the store's values: safe to stop after */
+    int64_t *v = s->pend;
+    kpi__sort_i64(v, n, tmp->v);
+    const kpi__run *a = s->runs;
+    const size_t na = s->nruns;
+    size_t distinct = 0, i = 0, j = 0;
+    while (i < na || j < n) {
+        const int64_t x = j == n || (i < na && a[i].value < v[j]) ? a[i].value : v[j];
+        while (i < na && a[i].value == x)
+            i++;
+        while (j < n && v[j] == x)
+            j++;
+        distinct++;
+    }
+    if (distinct > UINT32_MAX)
         return kpi__fail(KPI_ELIMIT, "an exact quantile holds more than 2^32 distinct values");
+    kpi__run *r = kpi__malloc(distinct * sizeof *r);
+    if (!r)
+        return KPI_ENOMEM;
+    size_t k = 0;
+    for (i = 0, j = 0; i < na || j < n; k++) {
+        const int64_t x = j == n || (i < na && a[i].value < v[j]) ? a[i].value : v[j];
+        uint64_t c = 0;
+        if (i < na && a[i].value == x)
+            c += a[i++].count;
+        const size_t from = j;
+        while (j < n && v[j] == x)
+            j++;
+        r[k].value = x;
+        r[k].count = c + (j - from);
     }
     kpi__free(s->runs);
-    s->runs = v.owned; /* pending values exist, so the view is a new array */
-    s->nruns = s->capruns = (uint32_t)v.n;
+    s->runs = r;
+    s->nruns = s->capruns = (uint32_t)distinct;
     s->npend = 0;
     return KPI_OK;
+}
+
+kpi_status kpi__qs_compact(kpi__qstore *s)
+{
+    kpi__scratch tmp = {NULL, 0};
+    kpi_status st = kpi__qs_compact_with(s, &tmp);
+    kpi__free(tmp.v);
+    return st;
 }
 
 /* Grows the buffer to hold at least @need values. */

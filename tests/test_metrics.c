@@ -1185,26 +1185,34 @@ static void test_allocation_failures(void **state)
 
 /*
  * Large batches with exact quantiles go through the staged path (values
- * staged per chunk, room reserved first): it must build the very state the
- * row-by-row path builds, cut chunks where one store would take too much,
- * and under allocation failures keep exactly the rows before the offset.
+ * staged per chunk, room reserved first), small ones straight to the
+ * stores: both must build the very state batches of 1000 rows build, cut
+ * chunks where one store would take too much, and under allocation
+ * failures keep exactly the rows before the offset (no empty period, no
+ * grown agent range).
  */
-static void test_staged_quantiles(void **state)
+static void staged_quantiles(int nrows)
 {
-    (void)state;
     rows r = {0};
     uint64_t x = 99;
-    for (int i = 0; i < 12000; i++) {
+    for (int i = 0; i < nrows; i++) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         /* agent 0 takes a third of the rows: more than a chunk may give one store */
-        uint32_t a = x % 3 == 0 ? 0 : (uint32_t)(x >> 8) % 40;
+        uint32_t a = x % 3 == 0 ? 0 : (uint32_t)(x >> 8) % 6;
         static const unsigned kinds[] = {KPI_EVENT_REPLY, KPI_EVENT_REPLY, KPI_EVENT_CONSULT,
                                          KPI_EVENT_CALL_ANSWERED, KPI_EVENT_REPLY | KPI_EVENT_EXCUSED};
         push(&r, a, kinds[(x >> 20) % 5], (int64_t)((x >> 24) % 5000) * 10, 0);
-        r.t[r.n - 1] = T_2026_11_01_0030_BJ + (int64_t)(i / 4000) * 2700000000LL; /* 3 months */
+        r.t[r.n - 1] = T_2026_11_01_0030_BJ + (int64_t)(i / (nrows / 3)) * 2700000000LL; /* 3 months */
     }
-    kpi_metric_registry *reg;
+    kpi_metric_registry *reg; /* the built-ins, and a sketched p90: its appends can fail too */
     assert_int_equal(kpi_metric_registry_new(&reg, KPI_REGISTRY_BUILTINS), KPI_OK);
+    size_t p90;
+    assert_int_equal(kpi_metric_registry_find(reg, "response_time_p90", &p90), KPI_OK);
+    kpi_metric_def sk = *kpi_metric_registry_def(reg, p90);
+    sk.id = "response_time_p90_sketch";
+    sk.kind = KPI_METRIC_QUANTILE_SKETCH;
+    sk.method = KPI_QUANTILE_LOWER;
+    assert_int_equal(kpi_metric_registry_add(reg, &sk, NULL), KPI_OK);
     kpi_metrics *whole, *small;
     assert_int_equal(kpi_metrics_new(&whole, reg, NULL), KPI_OK);
     assert_int_equal(kpi_metrics_new(&small, reg, NULL), KPI_OK);
@@ -1245,6 +1253,13 @@ static void test_staged_quantiles(void **state)
     kpi_metrics_free(small);
     kpi_metric_registry_free(reg);
     rows_free(&r);
+}
+
+static void test_staged_quantiles(void **state)
+{
+    (void)state;
+    staged_quantiles(6000); /* below the staging size: straight to the stores */
+    staged_quantiles(20000); /* staged, in chunks */
 }
 
 int main(void)
