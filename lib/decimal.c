@@ -340,8 +340,10 @@ static void put_digits(struct out_buf *o, uint64_t v, int min_width, bool group)
         tmp[n++] = (char)('0' + v % 10);
         v /= 10;
     } while (v > 0 || n < min_width);
-    while (n > 0)
-        put(o, &tmp[--n], 1);
+    char out[40];
+    for (int i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    put(o, out, (size_t)n);
 }
 
 size_t kpi_dec_format(kpi_dec value, int places, kpi_round mode, char *buf, size_t size)
@@ -353,22 +355,24 @@ size_t kpi_dec_format(kpi_dec value, int places, kpi_round mode, char *buf, size
     kpi__i128 units = value;
     if (places >= 0)
         units = kpi__div_round(value, kpi__pow10(KPI_DEC_PLACES - places), mode);
-    else {
-        /* shortest exact text: drop trailing zeros of the fraction */
+    /* |units| <= |value|: 64-bit arithmetic from here (explanations format
+     * many numbers; 128-bit divisions are library calls) */
+    const bool neg = units < 0;
+    uint64_t mag = neg ? (uint64_t)0 - (uint64_t)(int64_t)units : (uint64_t)(int64_t)units;
+    if (places < 0) { /* shortest exact text: drop trailing zeros of the fraction */
         shown = KPI_DEC_PLACES;
-        while (shown > 0 && units % 10 == 0) {
-            units /= 10;
+        while (shown > 0 && mag % 10 == 0) {
+            mag /= 10;
             shown--;
         }
     }
-    kpi__u128 mag = units < 0 ? (kpi__u128)(-units) : (kpi__u128)units;
     uint64_t scale = (uint64_t)kpi__pow10(shown);
-    if (units < 0)
+    if (neg)
         put(&o, "-", 1);
-    put_digits(&o, (uint64_t)(mag / scale), 1, false);
+    put_digits(&o, mag / scale, 1, false);
     if (shown > 0) {
         put(&o, ".", 1);
-        put_digits(&o, (uint64_t)(mag % scale), shown, false);
+        put_digits(&o, mag % scale, shown, false);
     }
     return finish(&o);
 }

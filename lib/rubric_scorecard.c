@@ -13,9 +13,10 @@ void kpi__sb_printf(struct kpi__sb *sb, const char *fmt, ...)
 {
     if (sb->oom)
         return;
+    char small[256]; /* explanations are short: formatted once, then copied */
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(sb->s ? sb->s + sb->len : NULL, sb->s ? sb->cap - sb->len : 0, fmt, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
     if (n < 0)
         return;
@@ -30,6 +31,10 @@ void kpi__sb_printf(struct kpi__sb *sb, const char *fmt, ...)
         }
         sb->s = s;
         sb->cap = cap;
+    }
+    if ((size_t)n < sizeof small) {
+        memcpy(sb->s + sb->len, small, (size_t)n + 1);
+    } else {
         va_start(ap, fmt);
         vsnprintf(sb->s + sb->len, sb->cap - sb->len, fmt, ap);
         va_end(ap);
@@ -61,6 +66,10 @@ char *kpi__sprintf(const char *fmt, ...)
     char *s = kpi__malloc((size_t)n + 1);
     if (!s)
         return NULL;
+    if ((size_t)n < sizeof small) { /* the usual case: formatted once */
+        memcpy(s, small, (size_t)n + 1);
+        return s;
+    }
     va_start(ap, fmt);
     vsnprintf(s, (size_t)n + 1, fmt, ap);
     va_end(ap);
