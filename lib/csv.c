@@ -91,6 +91,15 @@ static size_t utf8_prefix(const unsigned char *p, size_t n, bool final, bool *ba
     *bad = false;
     while (i < n) {
 #if defined(__SSE2__)
+        /* ASCII runs: 64 bytes per test, then 16 */
+        while (i + 64 <= n) {
+            const __m128i *q = (const __m128i *)(const void *)(p + i);
+            __m128i any = _mm_or_si128(_mm_or_si128(_mm_loadu_si128(q), _mm_loadu_si128(q + 1)),
+                                       _mm_or_si128(_mm_loadu_si128(q + 2), _mm_loadu_si128(q + 3)));
+            if (_mm_movemask_epi8(any))
+                break;
+            i += 64;
+        }
         while (i + 16 <= n &&
                _mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + i))) == 0)
             i += 16;

@@ -26,6 +26,7 @@
 #define CACHE_ID 128       /* longest agent id the last-row cache keeps */
 #define MAX_THREADS 64
 #define EVENT_SLOTS 256    /* hash slots for the event names (at most 64 of them) */
+#define DATE_SLOTS 64      /* dates whose local midnight is cached, by month and day */
 
 static const uint64_t money_events =
     KPI_EVENT_BIT(KPI_EVENT_PAYMENT) | KPI_EVENT_BIT(KPI_EVENT_SUBORDER) |
@@ -152,9 +153,10 @@ typedef struct {
     char last_id[CACHE_ID];
     size_t last_len;   /* SIZE_MAX: nothing cached */
     uint32_t last_index;
-    char date[10];
-    bool date_ok;
-    int64_t date_ms;
+    struct {
+        char text[10]; /* "YYYY-MM-DD"; all zero bytes: empty */
+        int64_t ms;    /* its local midnight */
+    } dates[DATE_SLOTS];
     idset fresh;       /* agents this context added, provisional index known + k */
     uint64_t rows, added, skipped;
     long long end;     /* byte offset after the last row seen (progress) */
@@ -415,17 +417,20 @@ static bool fast_time(ctx *c, const char *s, size_t n, int64_t *out)
     if (n != 19 || s[10] != ' ' || s[13] != ':' || s[16] != ':' || !two_digits(s + 11, &h) ||
         !two_digits(s + 14, &mi) || !two_digits(s + 17, &se) || h > 23 || mi > 59 || se > 59)
         return false;
-    if (!c->date_ok || memcmp(c->date, s, 10) != 0) {
+    /* rows are often grouped by agent, each going through the month: a date
+     * per slot by month and day, not just the last one */
+    unsigned slot = ((unsigned char)s[6] * 31u + (unsigned char)s[8] * 10u + (unsigned char)s[9]) %
+                    DATE_SLOTS;
+    if (memcmp(c->dates[slot].text, s, 10) != 0) {
         int64_t base;
         if (kpi_csv_parse_time(s, 10, c->sh->offset, &base) != KPI_OK) {
             kpi__error_reset();
             return false;
         }
-        memcpy(c->date, s, 10);
-        c->date_ok = true;
-        c->date_ms = base;
+        memcpy(c->dates[slot].text, s, 10);
+        c->dates[slot].ms = base;
     }
-    *out = c->date_ms + (int64_t)((h * 60 + mi) * 60 + se) * 1000;
+    *out = c->dates[slot].ms + (int64_t)((h * 60 + mi) * 60 + se) * 1000;
     return true;
 }
 
