@@ -413,7 +413,9 @@ KPI_API const kpi_metric_registry *kpi_metrics_registry(const kpi_metrics *m);
  * The whole batch is checked before any row is added: an unknown event
  * code or an agent >= max_agents fails with nothing added, the error's
  * offset giving the row. Only KPI_ENOMEM can stop a batch midway; the
- * rows before the offset are then added, the others not.
+ * rows before the offset are then added, the others not, and the
+ * accumulator is exactly the one those rows make (no period or agent
+ * range added for the others).
  *
  * @param agent   agent indexes (a kpi_agents index)
  * @param event   event codes, optionally | KPI_EVENT_EXCUSED
