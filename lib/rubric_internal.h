@@ -128,7 +128,7 @@ struct kpi__line {
     kpi_line_status status;
     int32_t critical_failed;
     const char *id, *label, *category; /* borrowed from the rubric */
-    char *value, *row, *reason;        /* owned */
+    const char *value, *row, *reason;  /* in the card's text blocks */
     kpi_dec points, exact, max;
 };
 
@@ -148,7 +148,17 @@ struct kpi_scorecard {
     size_t nlines, cap_lines;
     struct kpi__gate_result *gates;
     size_t ngates;
+    struct kpi__text_block *text; /* the lines' texts, newest block first */
     /* The rubric's strings are borrowed: keep a card no longer than its rubric. */
+};
+
+/* Text blocks of a card: its lines' strings, allocated a block at a time
+ * (a card has a few dozen short strings; one allocation each cost more
+ * than the scoring). */
+struct kpi__text_block {
+    struct kpi__text_block *next;
+    size_t used, cap;
+    char data[];
 };
 
 /* A new scorecard with room for @nlines lines and @ngates gates. */
@@ -169,6 +179,8 @@ struct kpi__sb {
 void kpi__sb_printf(struct kpi__sb *sb, const char *fmt, ...) KPI__PRINTF(2, 3);
 /* Hands the text over (an empty string when nothing was written); NULL after oom. */
 char *kpi__sb_take(struct kpi__sb *sb);
+/* A copy of the text in the card's blocks; NULL after oom (of @sb or now). */
+const char *kpi__card_text(kpi_scorecard *card, const struct kpi__sb *sb);
 
 /* printf into a new string (NULL after an allocation failure). */
 char *kpi__sprintf(const char *fmt, ...) KPI__PRINTF(1, 2);

@@ -11,11 +11,38 @@
 
 #include "rubric_internal.h"
 
+struct item_eval {
+    bool na;
+    kpi_dec exact;
+    struct kpi__sb value, row, reason;
+};
+
 struct ctx {
     const struct kpi__rubric_data *d;
     const kpi_inputs *in;
     char path[48]; /* the rubric element being scored, for errors */
+    struct item_eval scratch; /* one line's texts; its buffers serve every line */
 };
+
+/* c->path = "@what[@i]" (every item of every agent: no snprintf) */
+static void set_path(struct ctx *c, const char *what, size_t i)
+{
+    char digits[24];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    size_t len = strlen(what);
+    if (len + (size_t)n + 3 > sizeof c->path) /* cannot happen with the names above */
+        len = sizeof c->path - (size_t)n - 3;
+    memcpy(c->path, what, len);
+    c->path[len++] = '[';
+    while (n)
+        c->path[len++] = digits[--n];
+    c->path[len++] = ']';
+    c->path[len] = '\0';
+}
 
 static kpi_status input_error(struct ctx *c, const char *fmt, ...) KPI__PRINTF(2, 3);
 
@@ -79,11 +106,20 @@ static kpi_dec clamp(kpi_dec v, kpi_dec floor, kpi_dec cap)
 
 /* ---- one item per rule ----------------------------------------------------- */
 
-struct item_eval {
-    bool na;
-    kpi_dec exact;
-    struct kpi__sb value, row, reason;
-};
+/* The scratch evaluation, emptied (its buffers kept) for the next line. */
+static struct item_eval *fresh_eval(struct ctx *c)
+{
+    struct item_eval *e = &c->scratch;
+    e->na = false;
+    e->exact = 0;
+    struct kpi__sb *sbs[] = {&e->value, &e->row, &e->reason};
+    for (int k = 0; k < 3; k++) {
+        sbs[k]->len = 0;
+        if (sbs[k]->s)
+            sbs[k]->s[0] = '\0';
+    }
+    return e;
+}
 
 static kpi_status eval_linear(struct ctx *c, const kpi_rubric_item *s, struct item_eval *e)
 {
@@ -387,12 +423,12 @@ static kpi_status eval_item(struct ctx *c, const struct kpi__item *it, struct it
     }
 }
 
-/* Moves the texts into @line; false on an earlier allocation failure. */
-static bool take_texts(struct kpi__line *line, struct item_eval *e)
+/* Copies the texts into the card for @line; false on an allocation failure. */
+static bool take_texts(kpi_scorecard *card, struct kpi__line *line, const struct item_eval *e)
 {
-    line->value = kpi__sb_take(&e->value);
-    line->row = kpi__sb_take(&e->row);
-    line->reason = kpi__sb_take(&e->reason);
+    line->value = kpi__card_text(card, &e->value);
+    line->row = kpi__card_text(card, &e->row);
+    line->reason = kpi__card_text(card, &e->reason);
     return line->value && line->row && line->reason;
 }
 
@@ -410,33 +446,30 @@ static kpi_status score_items(struct ctx *c, kpi_scorecard *card, bool *critical
     *base = *max_all = *max_scored = 0;
     for (size_t i = 0; i < d->nitems; i++) {
         const struct kpi__item *it = &d->items[i];
-        snprintf(c->path, sizeof c->path, "items[%zu]", i);
+        set_path(c, "items", i);
         struct kpi__line *line = kpi__card_add_line(card);
         line->kind = KPI_LINE_ITEM;
         line->id = it->spec.id;
         line->label = it->spec.label;
         line->category = it->spec.category ? it->spec.category : "";
         line->max = it->spec.points;
-        struct item_eval e = {0};
-        kpi_status st = eval_item(c, it, &e);
-        if (st == KPI_OK && e.na) {
+        struct item_eval *e = fresh_eval(c);
+        kpi_status st = eval_item(c, it, e);
+        if (st == KPI_OK && e->na) {
             kpi_na_policy na = kpi__item_na(d, it);
-            e.exact = na == KPI_NA_FULL ? it->spec.points : 0;
+            e = fresh_eval(c); /* what was written before N/A was known goes */
+            e->exact = na == KPI_NA_FULL ? it->spec.points : 0;
             line->status = na == KPI_NA_EXCLUDE ? KPI_LINE_NA_EXCLUDED
                            : na == KPI_NA_ZERO  ? KPI_LINE_NA_ZERO
                                                 : KPI_LINE_NA_FULL;
-            kpi__free(e.value.s);
-            kpi__free(e.row.s);
-            kpi__free(e.reason.s);
-            e.value = e.row = e.reason = (struct kpi__sb){0};
-            kpi__sb_printf(&e.value, "N/A");
-            kpi__sb_printf(&e.reason, "%s",
+            kpi__sb_printf(&e->value, "N/A");
+            kpi__sb_printf(&e->reason, "%s",
                            na == KPI_NA_EXCLUDE ? "not available: excluded, the total is renormalised"
                            : na == KPI_NA_ZERO  ? "not available: counts as 0"
                                                 : "not available: counts as full points");
         }
-        line->exact = e.exact;
-        bool texts = take_texts(line, &e);
+        line->exact = e->exact;
+        bool texts = take_texts(card, line, e);
         if (st != KPI_OK)
             return st;
         if (!texts)
@@ -471,18 +504,18 @@ static kpi_status score_items(struct ctx *c, kpi_scorecard *card, bool *critical
         line->category = cat->id;
         line->max = cat->points;
         line->exact = clamp(sum, cat->floor, cat->cap);
-        struct item_eval e = {0};
-        kpi__sb_printf(&e.value, "%s", kpi__num(sum).s);
+        struct item_eval *e = fresh_eval(c);
+        kpi__sb_printf(&e->value, "%s", kpi__num(sum).s);
         if (cat->cap == KPI_DEC_NO_CAP)
-            kpi__sb_printf(&e.row, "sum of items, uncapped");
+            kpi__sb_printf(&e->row, "sum of items, uncapped");
         else
-            kpi__sb_printf(&e.row, "sum of items, cap %s", kpi__num(cat->cap).s);
+            kpi__sb_printf(&e->row, "sum of items, cap %s", kpi__num(cat->cap).s);
         if (cat->floor != KPI_DEC_UNSET)
-            kpi__sb_printf(&e.row, ", floor %s", kpi__num(cat->floor).s);
-        kpi__sb_printf(&e.reason, "%s", line->exact < sum   ? "held at the cap"
-                                        : line->exact > sum ? "raised to the floor"
-                                                            : "subtotal");
-        if (!take_texts(line, &e))
+            kpi__sb_printf(&e->row, ", floor %s", kpi__num(cat->floor).s);
+        kpi__sb_printf(&e->reason, "%s", line->exact < sum   ? "held at the cap"
+                                         : line->exact > sum ? "raised to the floor"
+                                                             : "subtotal");
+        if (!take_texts(card, line, e))
             return KPI_ENOMEM;
         KPI__TRY(round_fig(c, line->exact, &line->points));
         KPI__TRY(kpi_dec_add(*base, basis(c, line), base));
@@ -496,7 +529,7 @@ static kpi_status score_adjustments(struct ctx *c, kpi_scorecard *card, kpi_dec 
     *sum_out = 0;
     for (size_t k = 0; k < d->nadjustments; k++) {
         const kpi_rubric_adjustment *a = &d->adjustments[k];
-        snprintf(c->path, sizeof c->path, "adjustments[%zu]", k);
+        set_path(c, "adjustments", k);
         struct kpi__line *line = kpi__card_add_line(card);
         line->kind = KPI_LINE_ADJUSTMENT;
         line->id = a->id;
@@ -504,7 +537,7 @@ static kpi_status score_adjustments(struct ctx *c, kpi_scorecard *card, kpi_dec 
         line->category = "";
         const struct kpi__value *v = kpi__inputs_find(c->in, a->input);
         bool none = !v || v->kind == KPI__VALUE_NA;
-        struct item_eval e = {0};
+        struct item_eval *e = fresh_eval(c);
         kpi_dec sum = 0;
         kpi_status st = KPI_OK;
         if (a->each != KPI_DEC_UNSET) {
@@ -514,8 +547,8 @@ static kpi_status score_adjustments(struct ctx *c, kpi_scorecard *card, kpi_dec 
             kpi_dec n = none ? 0 : v->number;
             if (st == KPI_OK)
                 st = kpi_dec_mul(n, a->each, KPI_ROUND_HALF_EVEN, &sum);
-            kpi__sb_printf(&e.value, "×%s", kpi__num(n).s);
-            kpi__sb_printf(&e.row, "%s each", kpi__num(a->each).s);
+            kpi__sb_printf(&e->value, "×%s", kpi__num(n).s);
+            kpi__sb_printf(&e->row, "%s each", kpi__num(a->each).s);
         } else {
             if (!none && v->kind != KPI_INPUT_LIST)
                 st = input_error(c, "input '%s' holds %s; adjustment '%s' needs a list of picks", a->input,
@@ -527,17 +560,17 @@ static kpi_status score_adjustments(struct ctx *c, kpi_scorecard *card, kpi_dec 
                                      kpi__num(a->each_min).s, kpi__num(a->each_max).s);
                 else
                     st = kpi_dec_add(sum, v->list[i], &sum);
-                kpi__sb_printf(&e.value, "%s%s", i ? ", " : "", kpi__num(v->list[i]).s);
+                kpi__sb_printf(&e->value, "%s%s", i ? ", " : "", kpi__num(v->list[i]).s);
             }
             if (none || v->n == 0)
-                kpi__sb_printf(&e.value, "none");
-            kpi__sb_printf(&e.row, "%s..%s each", kpi__num(a->each_min).s, kpi__num(a->each_max).s);
+                kpi__sb_printf(&e->value, "none");
+            kpi__sb_printf(&e->row, "%s..%s each", kpi__num(a->each_min).s, kpi__num(a->each_max).s);
         }
         line->exact = clamp(sum, a->floor, a->cap);
-        kpi__sb_printf(&e.reason, "%s", line->exact < sum   ? "held at the cap"
+        kpi__sb_printf(&e->reason, "%s", line->exact < sum   ? "held at the cap"
                                         : line->exact > sum ? "raised to the floor"
                                                             : "outside the item caps");
-        bool texts = take_texts(line, &e);
+        bool texts = take_texts(card, line, e);
         if (st != KPI_OK)
             return st;
         if (!texts)
@@ -554,7 +587,7 @@ static kpi_status check_eligibility(struct ctx *c, kpi_scorecard *card, bool *el
     *eligible = true;
     for (size_t k = 0; k < c->d->neligibility; k++) {
         const struct kpi__eligibility *el = &c->d->eligibility[k];
-        snprintf(c->path, sizeof c->path, "eligibility[%zu]", k);
+        set_path(c, "eligibility", k);
         kpi_dec v;
         bool na;
         KPI__TRY(get_number(c, el->input, &v, &na));
@@ -635,7 +668,7 @@ kpi_status kpi_rubric_score(kpi_scorecard **out, const kpi_rubric *rubric, const
     if (!out || !rubric || !inputs)
         return kpi__fail(KPI_EINVAL, "kpi_rubric_score: out, rubric and inputs must not be NULL");
     const struct kpi__rubric_data *d = &rubric->d;
-    struct ctx c = {d, inputs, ""};
+    struct ctx c = {d, inputs, "", {0}};
     kpi_status st = check_names(&c);
     if (st != KPI_OK)
         return st;
@@ -658,6 +691,9 @@ kpi_status kpi_rubric_score(kpi_scorecard **out, const kpi_rubric *rubric, const
                (st = score_adjustments(&c, card, &adjust)) == KPI_OK) {
         st = finish(&c, card, base, adjust, critical_failed, max_all, max_scored);
     }
+    kpi__free(c.scratch.value.s);
+    kpi__free(c.scratch.row.s);
+    kpi__free(c.scratch.reason.s);
     if (st != KPI_OK) {
         kpi__error_set_path(c.path);
         kpi_scorecard_free(card);

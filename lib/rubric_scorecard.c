@@ -9,29 +9,84 @@
 
 /* ---- text helpers shared by scoring and explaining ---------------------- */
 
+/* Room for @n more bytes and the NUL; false (and oom) when there is none. */
+static bool sb_room(struct kpi__sb *sb, size_t n)
+{
+    if (sb->len + n + 1 <= sb->cap)
+        return true;
+    size_t cap = sb->cap ? sb->cap : 64;
+    while (cap < sb->len + n + 1)
+        cap *= 2;
+    char *s = kpi__realloc(sb->s, cap);
+    if (!s) {
+        sb->oom = true;
+        return false;
+    }
+    sb->s = s;
+    sb->cap = cap;
+    return true;
+}
+
+static void sb_append(struct kpi__sb *sb, const char *p, size_t n)
+{
+    if (!sb_room(sb, n))
+        return;
+    memcpy(sb->s + sb->len, p, n);
+    sb->len += n;
+    sb->s[sb->len] = '\0';
+}
+
+/* Whether @fmt has only %s, %zu and %% (what explanations use): those are
+ * formatted here, much faster than by vsnprintf. */
+static bool simple_format(const char *fmt)
+{
+    for (const char *p = strchr(fmt, '%'); p; p = strchr(p, '%')) {
+        if (p[1] == 's' || p[1] == '%')
+            p += 2;
+        else if (p[1] == 'z' && p[2] == 'u')
+            p += 3;
+        else
+            return false;
+    }
+    return true;
+}
+
 void kpi__sb_printf(struct kpi__sb *sb, const char *fmt, ...)
 {
     if (sb->oom)
         return;
-    char small[256]; /* explanations are short: formatted once, then copied */
     va_list ap;
     va_start(ap, fmt);
+    if (simple_format(fmt)) {
+        for (const char *p = fmt; *p && !sb->oom;) {
+            const char *q = strchr(p, '%');
+            if (!q) {
+                sb_append(sb, p, strlen(p));
+                break;
+            }
+            sb_append(sb, p, (size_t)(q - p));
+            if (q[1] == 's') {
+                const char *arg = va_arg(ap, const char *);
+                sb_append(sb, arg, strlen(arg));
+                p = q + 2;
+            } else if (q[1] == '%') {
+                sb_append(sb, "%", 1);
+                p = q + 2;
+            } else { /* %zu */
+                char digits[24];
+                int n = snprintf(digits, sizeof digits, "%zu", va_arg(ap, size_t));
+                sb_append(sb, digits, (size_t)n);
+                p = q + 3;
+            }
+        }
+        va_end(ap);
+        return;
+    }
+    char small[256];
     int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
-    if (n < 0)
+    if (n < 0 || !sb_room(sb, (size_t)n))
         return;
-    if (sb->len + (size_t)n + 1 > sb->cap) {
-        size_t cap = sb->cap ? sb->cap : 64;
-        while (cap < sb->len + (size_t)n + 1)
-            cap *= 2;
-        char *s = kpi__realloc(sb->s, cap);
-        if (!s) {
-            sb->oom = true;
-            return;
-        }
-        sb->s = s;
-        sb->cap = cap;
-    }
     if ((size_t)n < sizeof small) {
         memcpy(sb->s + sb->len, small, (size_t)n + 1);
     } else {
@@ -85,6 +140,31 @@ struct kpi__num kpi__num(kpi_dec v)
 
 /* ---- the card ----------------------------------------------------------- */
 
+const char *kpi__card_text(kpi_scorecard *card, const struct kpi__sb *sb)
+{
+    if (sb->oom)
+        return NULL;
+    const size_t n = sb->len;
+    struct kpi__text_block *b = card->text;
+    if (!b || b->cap - b->used < n + 1) {
+        size_t cap = b ? 2 * b->cap : 1024;
+        cap = cap < n + 1 ? n + 1 : cap;
+        b = kpi__malloc(sizeof *b + cap);
+        if (!b)
+            return NULL;
+        b->next = card->text;
+        b->used = 0;
+        b->cap = cap;
+        card->text = b;
+    }
+    char *t = b->data + b->used;
+    if (n)
+        memcpy(t, sb->s, n);
+    t[n] = '\0';
+    b->used += n + 1;
+    return t;
+}
+
 kpi_scorecard *kpi__card_new(size_t nlines, size_t ngates)
 {
     kpi_scorecard *card = kpi__calloc(1, sizeof *card);
@@ -111,10 +191,9 @@ void kpi_scorecard_free(kpi_scorecard *card)
 {
     if (!card)
         return;
-    for (size_t i = 0; i < card->nlines; i++) {
-        kpi__free(card->lines[i].value);
-        kpi__free(card->lines[i].row);
-        kpi__free(card->lines[i].reason);
+    for (struct kpi__text_block *b = card->text, *next; b; b = next) {
+        next = b->next;
+        kpi__free(b);
     }
     kpi__free(card->lines);
     kpi__free(card->gates);
