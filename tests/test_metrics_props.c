@@ -247,8 +247,11 @@ static void test_split_merge_threads_state(void **state)
     const char *env = getenv("KPI_PROPERTY_ROUNDS");
     int rounds = env && atoi(env) > 0 ? atoi(env) : 10000;
     for (int r = 0; r < rounds; r++) {
-        /* mostly small sets, every 100th large enough for real threads */
-        size_t n = r % 100 == 99 ? 2000 + below(6000) : below(120);
+        /* mostly small sets, every 100th large enough for real threads, and
+         * some large enough for the staged quantile path (16 384 rows) */
+        size_t n = r % 1000 == 500 ? 16384 + below(20000)
+                   : r % 100 == 99 ? 2000 + below(6000)
+                                   : below(120);
         one_round(reg, r, n);
     }
     kpi_metric_registry_free(reg);
