@@ -1191,6 +1191,21 @@ static void test_allocation_failures(void **state)
  * failures keep exactly the rows before the offset (no empty period, no
  * grown agent range).
  */
+/* Every buffer of @m within max(2048, 2 x its store's distinct values). */
+static void check_buffer_bound(const kpi_metrics *m)
+{
+    for (size_t p = 0; p < m->nperiods; p++)
+        for (size_t j = 0; j < m->agents * m->s->stores; j++) {
+            const kpi__qstore *q = &m->periods[p].stores[j];
+            kpi__qview v;
+            assert_int_equal(kpi__qs_view(q, &v), KPI_OK);
+            size_t bound = 2 * v.n > 2048 ? 2 * v.n : 2048;
+            if (q->cappend > bound)
+                fail_msg("a buffer of %u values for %zu distinct ones", q->cappend, v.n);
+            kpi__qview_free(&v);
+        }
+}
+
 static void staged_quantiles(int nrows)
 {
     rows r = {0};
@@ -1221,6 +1236,8 @@ static void staged_quantiles(int nrows)
         assert_int_equal(kpi_metrics_add_batch(small, r.a + i, r.e + i, r.v + i, r.t + i,
                                                r.n - i < 1000 ? r.n - i : 1000), KPI_OK);
     assert_true(same_state(whole, small));
+    check_buffer_bound(whole);
+    check_buffer_bound(small);
     assert_int_equal(kpi_set_allocator(fail_malloc, fail_realloc, plain_free, NULL), KPI_OK);
     bool done = false;
     long failures = 0;
