@@ -129,10 +129,23 @@ static inline bool same_bytes(const char *a, const char *b, size_t n)
         memcpy(&y, b + n - 8, 8);
         return x == y;
     }
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[i])
-            return false;
-    return true;
+    if (n >= 4) { /* the first 4 and the last 4, overlapping */
+        uint32_t p, q, r, t;
+        memcpy(&p, a, 4);
+        memcpy(&q, b, 4);
+        memcpy(&r, a + n - 4, 4);
+        memcpy(&t, b + n - 4, 4);
+        return ((p ^ q) | (r ^ t)) == 0;
+    }
+    if (n >= 2) {
+        uint16_t p, q, r, t;
+        memcpy(&p, a, 2);
+        memcpy(&q, b, 2);
+        memcpy(&r, a + n - 2, 2);
+        memcpy(&t, b + n - 2, 2);
+        return ((p ^ q) | (r ^ t)) == 0;
+    }
+    return n == 0 || a[0] == b[0];
 }
 
 /* ---- parse contexts ---------------------------------------------------------- */
