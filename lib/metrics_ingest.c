@@ -443,9 +443,11 @@ static kpi_status run_batch(kpi_metrics *m, const uint32_t *agent, const uint16_
                             const int64_t *value, const int64_t *time, size_t n)
 {
     size_t done;
-    kpi_status st = m->s->stores && n >= QSTAGE_MIN
-                        ? run_staged(m, agent, event, value, time, n, &done)
-                        : run_span(m, agent, event, value, time, n, NULL, &done);
+    /* staged slots are 32-bit store indexes */
+    const bool staged = m->s->stores && n >= QSTAGE_MIN &&
+                        (uint64_t)m->agents * m->s->stores < UINT32_MAX;
+    kpi_status st = staged ? run_staged(m, agent, event, value, time, n, &done)
+                           : run_span(m, agent, event, value, time, n, NULL, &done);
     if (st != KPI_OK)
         kpi__error_set_position(0, 0, (long long)done);
     return st;
