@@ -156,11 +156,15 @@ typedef struct {
     uint32_t *incoming; /* per store: values the chunk may bring; then SINKS sinks */
 } qstage;
 
-/* The extra ops of one record; on failure nothing of the record stays.
- * @stage NULL: quantile values go straight to their stores' buffers. */
-static kpi_status apply_ops(const kpi__schema *s, const kpi__op *op, const kpi__op *end,
-                            uint64_t *c, kpi__qstore *stores, size_t qbase, qstage *stage,
-                            kpi__skstore *sketches, int64_t v)
+/*
+ * The extra ops of one record; on failure nothing of the record stays.
+ * @stage NULL: quantile values go straight to their stores' buffers.
+ * Inlined into the row loops: a call saving and restoring registers for
+ * every row with a threshold count cost more than the ops.
+ */
+static inline __attribute__((always_inline)) kpi_status
+apply_ops(const kpi__schema *s, const kpi__op *op, const kpi__op *end, uint64_t *c,
+          kpi__qstore *stores, size_t qbase, qstage *stage, kpi__skstore *sketches, int64_t v)
 {
     for (const kpi__op *o = op; o < end; o++) {
         const bool pass = kpi__op_passes(o, v);
