@@ -114,6 +114,18 @@ static kpi_status idset_add(idset *s, const char *id, size_t len)
     return KPI_OK;
 }
 
+/* The first and the last @k bytes of @a and @b agree (k <= 8, k <= n <= 2k:
+ * two overlapping words cover all n bytes). */
+static inline bool ends_same(const char *a, const char *b, size_t n, size_t k)
+{
+    uint64_t p = 0, q = 0, r = 0, t = 0;
+    memcpy(&p, a, k);
+    memcpy(&q, b, k);
+    memcpy(&r, a + n - k, k);
+    memcpy(&t, b + n - k, k);
+    return ((p ^ q) | (r ^ t)) == 0;
+}
+
 /* Equal bytes, inline for the short ids and names of a CSV (memcmp is a call). */
 static inline bool same_bytes(const char *a, const char *b, size_t n)
 {
@@ -129,22 +141,10 @@ static inline bool same_bytes(const char *a, const char *b, size_t n)
         memcpy(&y, b + n - 8, 8);
         return x == y;
     }
-    if (n >= 4) { /* the first 4 and the last 4, overlapping */
-        uint32_t p, q, r, t;
-        memcpy(&p, a, 4);
-        memcpy(&q, b, 4);
-        memcpy(&r, a + n - 4, 4);
-        memcpy(&t, b + n - 4, 4);
-        return ((p ^ q) | (r ^ t)) == 0;
-    }
-    if (n >= 2) {
-        uint16_t p, q, r, t;
-        memcpy(&p, a, 2);
-        memcpy(&q, b, 2);
-        memcpy(&r, a + n - 2, 2);
-        memcpy(&t, b + n - 2, 2);
-        return ((p ^ q) | (r ^ t)) == 0;
-    }
+    if (n >= 4)
+        return ends_same(a, b, n, 4);
+    if (n >= 2)
+        return ends_same(a, b, n, 2);
     return n == 0 || a[0] == b[0];
 }
 

@@ -119,16 +119,27 @@ static void cursor_undo(kpi_metrics *m, const cursor *cur)
         kpi__metrics_period_remove(m, at);
 }
 
+/* Key of the period holding instant @t (0 without time grouping). */
+static int64_t period_key_of(const kpi_metrics *m, int64_t t)
+{
+    return m->period == KPI_PERIOD_ALL
+               ? 0
+               : kpi__period_key(m->period, kpi__local_day(t, m->offset_min));
+}
+
+/* The period with @key, made when missing; *made says which (for cursor_undo). */
+static kpi_status period_find_or_make(kpi_metrics *m, int64_t key, size_t *at, bool *made)
+{
+    kpi_status st = kpi__metrics_period_at(m, key, false, at);
+    *made = st == KPI_ENOTFOUND;
+    return *made ? kpi__metrics_period_at(m, key, true, at) : st;
+}
+
 static kpi_status cursor_move(kpi_metrics *m, int64_t t, cursor *cur)
 {
-    int64_t key = 0;
-    if (m->period != KPI_PERIOD_ALL)
-        key = kpi__period_key(m->period, kpi__local_day(t, m->offset_min));
+    const int64_t key = period_key_of(m, t);
     size_t at;
-    kpi_status st = kpi__metrics_period_at(m, key, false, &at);
-    cur->made = st == KPI_ENOTFOUND;
-    if (cur->made)
-        st = kpi__metrics_period_at(m, key, true, &at);
+    kpi_status st = period_find_or_make(m, key, &at, &cur->made);
     if (st != KPI_OK)
         return st;
     const kpi__mperiod *p = &m->periods[at];
@@ -352,8 +363,8 @@ static size_t chunk_end(const kpi_metrics *m, const int64_t *time, size_t from, 
     size_t end = n - from > QCHUNK ? from + QCHUNK : n;
     if (!time || m->period == KPI_PERIOD_ALL)
         return end;
-    int64_t key = kpi__period_key(m->period, kpi__local_day(time[from], m->offset_min)), lo, hi;
-    kpi__period_bounds(m->period, m->offset_min, key, &lo, &hi);
+    int64_t lo, hi;
+    kpi__period_bounds(m->period, m->offset_min, period_key_of(m, time[from]), &lo, &hi);
     for (size_t j = from + 1; j < end; j++)
         if ((uint64_t)time[j] - (uint64_t)lo >= (uint64_t)hi - (uint64_t)lo)
             return j;
@@ -375,14 +386,8 @@ static kpi_status qstage_reserve(kpi_metrics *m, qstage *q, const uint32_t *agen
     const kpi__schema *s = m->s;
     const size_t Q = s->stores, sink = m->agents * Q;
     size_t at;
-    int64_t key = 0;
-    if (time && m->period != KPI_PERIOD_ALL)
-        key = kpi__period_key(m->period, kpi__local_day(time[from], m->offset_min));
-    kpi_status st = kpi__metrics_period_at(m, key, false, &at);
-    pc->key = key;
-    pc->made = st == KPI_ENOTFOUND;
-    if (pc->made)
-        st = kpi__metrics_period_at(m, key, true, &at);
+    pc->key = time ? period_key_of(m, time[from]) : 0;
+    kpi_status st = period_find_or_make(m, pc->key, &at, &pc->made);
     if (st != KPI_OK)
         return st;
     memset(q->incoming, 0, (sink + SINKS) * sizeof *q->incoming);
@@ -418,9 +423,7 @@ static kpi_status run_staged(kpi_metrics *m, const uint32_t *agent, const uint16
                              const int64_t *value, const int64_t *time, size_t n, size_t *done)
 {
     const kpi__schema *s = m->s;
-    size_t rows = n < QCHUNK ? n : QCHUNK, most = 1;
-    for (unsigned di = 0; di < 2 * KPI_EVENT_MAX; di++)
-        most = s->desc[di].nq > most ? s->desc[di].nq : most;
+    const size_t rows = n < QCHUNK ? n : QCHUNK, most = s->most_nq ? s->most_nq : 1;
     qstage q = {kpi__malloc(rows * most * sizeof *q.slot), kpi__malloc(rows * most * sizeof *q.val),
                 0, rows * most, kpi__malloc((m->agents * s->stores + SINKS) * sizeof *q.incoming)};
     kpi_status st = q.slot && q.val && q.incoming ? KPI_OK : KPI_ENOMEM;

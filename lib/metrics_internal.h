@@ -229,6 +229,7 @@ typedef struct {
     uint32_t *hi_of;          /* [words]: a SUM_LO word's high word (0 for other kinds) */
     kpi__evdesc desc[2 * KPI_EVENT_MAX]; /* [code * 2 + excused] */
     uint32_t hot[2 * KPI_EVENT_MAX];     /* the hot loop's copy of desc: cnt | KPI__HOT_OPS */
+    uint32_t most_nq;                    /* the most quantile appends of one variant */
     kpi__op *ops;
     size_t nops;
     kpi__mcompiled *metrics;  /* [reg->count] */

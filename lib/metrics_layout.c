@@ -490,6 +490,7 @@ static void hot_table(kpi__schema *s)
         while (d->op_begin + d->nq < d->op_end && s->ops[d->op_begin + d->nq].op == KPI__OP_Q)
             d->nq++;
         d->q1 = d->nq ? s->ops[d->op_begin].off : 0;
+        s->most_nq = d->nq > s->most_nq ? d->nq : s->most_nq;
         const bool qonly = d->op_end - d->op_begin == 1 && d->nq == 1 &&
                            s->ops[d->op_begin].lo == INT64_MIN &&
                            s->ops[d->op_begin].span == UINT64_MAX;

@@ -95,14 +95,21 @@ static void check_value(const kpi_metrics *m, uint32_t agent, const char *id, co
     }
 }
 
-static kpi_metrics *builtins_all(kpi_metric_registry **reg_out)
+/* An accumulator of @reg's metrics without time grouping. */
+static kpi_metrics *all_of(const kpi_metric_registry *reg)
 {
-    kpi_metric_registry *reg;
-    assert_int_equal(kpi_metric_registry_new(&reg, KPI_REGISTRY_BUILTINS), KPI_OK);
     kpi_metrics_options o = KPI_METRICS_OPTIONS_INIT;
     o.period = KPI_PERIOD_ALL;
     kpi_metrics *m;
     assert_int_equal(kpi_metrics_new(&m, reg, &o), KPI_OK);
+    return m;
+}
+
+static kpi_metrics *builtins_all(kpi_metric_registry **reg_out)
+{
+    kpi_metric_registry *reg;
+    assert_int_equal(kpi_metric_registry_new(&reg, KPI_REGISTRY_BUILTINS), KPI_OK);
+    kpi_metrics *m = all_of(reg);
     if (reg_out)
         *reg_out = reg;
     else
@@ -389,10 +396,7 @@ static void test_accumulator_kinds(void **state)
     (void)state;
     uint16_t complaint;
     kpi_metric_registry *reg = kinds_registry(&complaint);
-    kpi_metrics_options o = KPI_METRICS_OPTIONS_INIT;
-    o.period = KPI_PERIOD_ALL;
-    kpi_metrics *m;
-    assert_int_equal(kpi_metrics_new(&m, reg, &o), KPI_OK);
+    kpi_metrics *m = all_of(reg);
     kpi_metric_registry_free(reg); /* the accumulator keeps its own copy */
     rows r = {0};
     /* replies 10, 20, 20, 30, 40 s and one of -5 s (a clock skew kept as data) */
@@ -462,10 +466,7 @@ static void test_threshold_edges(void **state)
         d.num_count = 1;
         assert_int_equal(kpi_metric_registry_add(reg, &d, NULL), KPI_OK);
     }
-    kpi_metrics_options o = KPI_METRICS_OPTIONS_INIT;
-    o.period = KPI_PERIOD_ALL;
-    kpi_metrics *m;
-    assert_int_equal(kpi_metrics_new(&m, reg, &o), KPI_OK);
+    kpi_metrics *m = all_of(reg);
     rows r = {0};
     for (size_t i = 0; i < nv; i++)
         push(&r, 0, KPI_EVENT_REPLY, vals[i], 0);
@@ -490,10 +491,7 @@ static void test_big_sums_and_squares(void **state)
     (void)state;
     uint16_t complaint;
     kpi_metric_registry *reg = kinds_registry(&complaint);
-    kpi_metrics_options o = KPI_METRICS_OPTIONS_INIT;
-    o.period = KPI_PERIOD_ALL;
-    kpi_metrics *m;
-    assert_int_equal(kpi_metrics_new(&m, reg, &o), KPI_OK);
+    kpi_metrics *m = all_of(reg);
     rows r = {0};
     push(&r, 0, KPI_EVENT_REPLY, INT64_MAX, 0);
     push(&r, 0, KPI_EVENT_REPLY, INT64_MAX, 0);
@@ -776,10 +774,7 @@ static void test_quantiles_against_numpy(void **state)
     d.num = &t;
     d.num_count = 1;
     assert_int_equal(kpi_metric_registry_add(reg, &d, NULL), KPI_OK);
-    kpi_metrics_options o = KPI_METRICS_OPTIONS_INIT;
-    o.period = KPI_PERIOD_ALL;
-    kpi_metrics *m;
-    assert_int_equal(kpi_metrics_new(&m, reg, &o), KPI_OK);
+    kpi_metrics *m = all_of(reg);
     /* each case is agent c; rows go in two batches, half compacted in between */
     rows r = {0};
     for (size_t c = 0; c < ncases; c++) {
