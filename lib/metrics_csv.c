@@ -15,7 +15,6 @@
  */
 #include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -190,7 +189,7 @@ struct shared {
     kpi_metrics_progress_fn progress;
     void *progress_user;
     uint64_t total;
-    atomic_uint_least64_t done;
+    uint64_t done;     /* bytes reported so far, under lock */
     pthread_mutex_t lock;
     bool locked; /* lock initialised */
 };
@@ -510,13 +509,16 @@ static void report(shared *sh, ctx *c, const kpi_csv_batch *b)
     long long end = b->offset[last] + (long long)b->row_len[last];
     if (c->end < 0)
         c->end = b->offset[0];
-    uint64_t done = atomic_fetch_add(&sh->done, (uint64_t)(end - c->end)) + (uint64_t)(end - c->end);
+    uint64_t delta = (uint64_t)(end - c->end);
     c->end = end;
     if (!sh->progress)
         return;
+    /* Count and call under one lock: two workers adding first and calling
+     * after could report their totals out of order. */
     if (sh->locked)
         pthread_mutex_lock(&sh->lock);
-    sh->progress(done, sh->total, sh->progress_user);
+    sh->done += delta;
+    sh->progress(sh->done, sh->total, sh->progress_user);
     if (sh->locked)
         pthread_mutex_unlock(&sh->lock);
 }
@@ -669,7 +671,7 @@ static void shared_init(shared *sh, kpi_metrics *m, kpi_agents *agents,
     event_table(sh);
     sh->progress = o->progress;
     sh->progress_user = o->progress_user;
-    atomic_init(&sh->done, 0);
+    sh->done = 0;
 }
 
 static void shared_free(shared *sh)
@@ -713,6 +715,8 @@ kpi_status kpi_metrics_ingest_csv(kpi_metrics *m, kpi_agents *agents, const void
     if (!sh.ctxs)
         return KPI_ENOMEM;
     sh.locked = o.threads > 1 && o.progress && pthread_mutex_init(&sh.lock, NULL) == 0;
+    if (o.threads > 1 && o.progress && !sh.locked)
+        o.threads = 1; /* never call the progress callback from two threads at once */
     kpi_csv_options co;
     csv_options(&o, &co);
     st = kpi_csv_parse(data, len, &co, o.threads, on_batch, &sh);
