@@ -135,23 +135,30 @@ static kpi_status period_find_or_make(kpi_metrics *m, int64_t key, size_t *at, b
     return *made ? kpi__metrics_period_at(m, key, true, at) : st;
 }
 
+/* The cursor on period @at; @made says whether the caller just made it. */
+static cursor cursor_at(const kpi_metrics *m, size_t at, bool made)
+{
+    const kpi__mperiod *p = &m->periods[at];
+    cursor cur = {p->cells,
+                  p->stores,
+                  p->sketches,
+                  (uint64_t)p->start_ms,
+                  (uint64_t)p->end_ms - (uint64_t)p->start_ms,
+                  p->key,
+                  made};
+    if (m->period == KPI_PERIOD_ALL)
+        cur.span = UINT64_MAX;
+    return cur;
+}
+
 static kpi_status cursor_move(kpi_metrics *m, int64_t t, cursor *cur)
 {
-    const int64_t key = period_key_of(m, t);
     size_t at;
-    kpi_status st = period_find_or_make(m, key, &at, &cur->made);
-    if (st != KPI_OK)
-        return st;
-    const kpi__mperiod *p = &m->periods[at];
-    cur->key = key;
-    cur->cells = p->cells;
-    cur->stores = p->stores;
-    cur->sketches = p->sketches;
-    cur->start = (uint64_t)p->start_ms;
-    cur->span = (uint64_t)p->end_ms - (uint64_t)p->start_ms;
-    if (m->period == KPI_PERIOD_ALL)
-        cur->span = UINT64_MAX;
-    return KPI_OK;
+    bool made;
+    kpi_status st = period_find_or_make(m, period_key_of(m, t), &at, &made);
+    if (st == KPI_OK)
+        *cur = cursor_at(m, at, made);
+    return st;
 }
 
 /*
@@ -164,7 +171,8 @@ typedef struct {
     uint32_t *slot;     /* the store's index in its period: agent * Q + store */
     int64_t *val;
     size_t n, cap;
-    uint32_t *incoming; /* per store: values the chunk may bring; then SINKS sinks */
+    uint32_t *incoming; /* per store: values the chunk may bring */
+    int64_t **next;     /* per store with room reserved: its next free slot */
 } qstage;
 
 /*
@@ -262,16 +270,13 @@ static inline __attribute__((always_inline)) void add_base(const kpi__schema *s,
  */
 static inline __attribute__((always_inline)) kpi_status
 run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int64_t *value,
-         const int64_t *time, size_t n, qstage *stage, size_t *done, bool timed)
+         const int64_t *time, size_t n, cursor cur, qstage *stage, size_t *done, bool timed)
 {
     const kpi__schema *s = m->s;
     const size_t W = s->words;
     const uint32_t *hot = s->hot;
-    cursor cur = {NULL, NULL, NULL, 0, 0, 0, false};
     kpi_status st = KPI_OK;
     size_t i = 0, first = 0; /* first: the current period's first row here */
-    if (n && (st = cursor_move(m, timed ? time[0] : 0, &cur)) != KPI_OK)
-        goto out;
     uint64_t *cells = cur.cells;
     uint64_t start = cur.start, span = cur.span;
     for (; i < n; i++) {
@@ -313,17 +318,20 @@ out:
     return st;
 }
 
-/* Rows of one pass of run_rows(), timed or not, staged or not (four loops,
- * each without the tests it does not need). */
+/* Rows of one pass of run_rows() without staging, timed or not (the
+ * untimed loop has no period test). */
 static kpi_status run_span(kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
-                           const int64_t *value, const int64_t *time, size_t n, qstage *stage,
-                           size_t *done)
+                           const int64_t *value, const int64_t *time, size_t n, size_t *done)
 {
-    if (time && m->period != KPI_PERIOD_ALL)
-        return stage ? run_rows(m, agent, event, value, time, n, stage, done, true)
-                     : run_rows(m, agent, event, value, time, n, NULL, done, true);
-    return stage ? run_rows(m, agent, event, value, NULL, n, stage, done, false)
-                 : run_rows(m, agent, event, value, NULL, n, NULL, done, false);
+    const bool timed = time && m->period != KPI_PERIOD_ALL;
+    cursor cur;
+    kpi_status st = n ? cursor_move(m, timed ? time[0] : 0, &cur) : KPI_OK;
+    if (st != KPI_OK || n == 0) {
+        *done = 0;
+        return st;
+    }
+    return timed ? run_rows(m, agent, event, value, time, n, cur, NULL, done, true)
+                 : run_rows(m, agent, event, value, NULL, n, cur, NULL, done, false);
 }
 
 /* Rows per staged chunk, the batches too small to be worth staging, and the
@@ -331,112 +339,122 @@ static kpi_status run_span(kpi_metrics *m, const uint32_t *agent, const uint16_t
 #define QCHUNK 262144
 #define QSTAGE_MIN 16384
 #define QSTORE_ROOM 1024
-#define SINKS 16
 
 static void qstage_free(qstage *q)
 {
     kpi__free(q->slot);
     kpi__free(q->val);
     kpi__free(q->incoming);
+    kpi__free(q->next);
 }
 
-/* Moves the staged values to their stores, in row order, fetching each
- * store's header, then its free slot, a few values ahead. */
-static void qstage_flush(qstage *q, kpi__qstore *stores)
+/* Moves the staged values to their stores, in row order, through the
+ * stores' next free slots (a table small enough to stay in cache, where
+ * the stores' headers are not), fetching each slot a few values ahead. */
+static void qstage_flush(qstage *q, kpi__qstore *stores, size_t nstores)
 {
     for (size_t k = 0; k < q->n; k++) {
         if (KPI__LIKELY(k + PREFETCH < q->n))
-            __builtin_prefetch(&stores[q->slot[k + PREFETCH]], 1);
-        if (KPI__LIKELY(k + PREFETCH / 2 < q->n)) {
-            const kpi__qstore *ahead = &stores[q->slot[k + PREFETCH / 2]];
-            __builtin_prefetch(ahead->pend + ahead->npend, 1);
-        }
-        kpi__qstore *st = &stores[q->slot[k]];
-        st->pend[st->npend++] = q->val[k];
+            __builtin_prefetch(q->next[q->slot[k + PREFETCH]], 1);
+        *q->next[q->slot[k]]++ = q->val[k];
     }
+    for (size_t i = 0; i < nstores; i++)
+        if (q->incoming[i])
+            stores[i].npend = (uint32_t)(q->next[i] - stores[i].pend);
     q->n = 0;
 }
 
-/* The rows from @from on that fall in the period of row @from (at most QCHUNK). */
-static size_t chunk_end(const kpi_metrics *m, const int64_t *time, size_t from, size_t n)
-{
-    size_t end = n - from > QCHUNK ? from + QCHUNK : n;
-    if (!time || m->period == KPI_PERIOD_ALL)
-        return end;
-    int64_t lo, hi;
-    kpi__period_bounds(m->period, m->offset_min, period_key_of(m, time[from]), &lo, &hi);
-    for (size_t j = from + 1; j < end; j++)
-        if ((uint64_t)time[j] - (uint64_t)lo >= (uint64_t)hi - (uint64_t)lo)
-            return j;
-    return end;
-}
-
 /*
- * Reserves room in every store for the values rows [from, *end) of one
- * period may bring (every row of a kind with a quantile op counts, passing
- * its filter or not). All that can fail happens here, before the rows.
- * The chunk is cut short where a store would take more than QSTORE_ROOM
- * values: reserving more would let a buffer outgrow what the store
- * promises (kpi__qs_reserve compacts a long buffer first).
+ * Counts what rows [from, *end) may bring each store (every row of a kind
+ * with a quantile op counts, passing its filter or not), cutting *end
+ * short at the first row outside the period @pc holds. Inlined twice, with
+ * @timed constant.
  */
-static kpi_status qstage_reserve(kpi_metrics *m, qstage *q, const uint32_t *agent,
-                                 const uint16_t *event, const int64_t *time, size_t from,
-                                 size_t *end, kpi__qstore **stores, cursor *pc)
+static inline __attribute__((always_inline)) void
+qstage_count(const kpi__schema *s, size_t Q, uint32_t *incoming, const uint32_t *agent,
+             const uint16_t *event, const int64_t *time, size_t from, size_t *end,
+             const cursor *pc, bool timed)
 {
-    const kpi__schema *s = m->s;
-    const size_t Q = s->stores, sink = m->agents * Q;
-    size_t at;
-    pc->key = time ? period_key_of(m, time[from]) : 0;
-    kpi_status st = period_find_or_make(m, pc->key, &at, &pc->made);
-    if (st != KPI_OK)
-        return st;
-    memset(q->incoming, 0, (sink + SINKS) * sizeof *q->incoming);
     for (size_t r = from; r < *end; r++) {
+        if (timed && KPI__UNLIKELY((uint64_t)time[r] - pc->start >= pc->span)) {
+            *end = r;
+            break;
+        }
         const kpi__evdesc *d = &s->desc[variant(event[r])];
-        /* the first quantile op without a branch (rows without one count in
-         * one of SINKS sinks: a single one would chain every increment to
-         * the last through memory); more ops are rare */
-        const size_t has = (size_t)0 - (d->nq != 0); /* all ones or 0: a mask, no branch */
-        const size_t first = ((agent[r] * Q + d->q1) & has) | ((sink + (r & (SINKS - 1))) & ~has);
-        bool full = ++q->incoming[first] >= QSTORE_ROOM && first < sink;
-        for (uint32_t k = 1; KPI__UNLIKELY(k < d->nq); k++) {
-            const size_t more = agent[r] * Q + s->ops[d->op_begin + k].off;
-            full |= ++q->incoming[more] >= QSTORE_ROOM;
+        /* without a branch: a row with no quantile op adds 0 to its agent's
+         * first store (q1 is 0 then); more ops than one are rare */
+        uint32_t *first = &incoming[agent[r] * Q + d->q1];
+        const uint32_t k = *first + (d->nq != 0);
+        *first = k;
+        bool full = k >= QSTORE_ROOM;
+        for (uint32_t j = 1; KPI__UNLIKELY(j < d->nq); j++) {
+            const size_t more = agent[r] * Q + s->ops[d->op_begin + j].off;
+            full |= ++incoming[more] >= QSTORE_ROOM;
         }
         if (KPI__UNLIKELY(full)) {
             *end = r + 1;
             break;
         }
     }
-    kpi__qstore *ps = m->periods[at].stores;
-    for (size_t i = 0; i < sink; i++)
-        if (q->incoming[i] && (st = kpi__qs_reserve(&ps[i], q->incoming[i])) != KPI_OK) {
-            cursor_undo(m, pc); /* no row of it went in: it does not exist yet */
-            return st;
+}
+
+/*
+ * Reserves room in every store of the period of row @from for the values
+ * rows [from, *end) may bring; *end is cut short at the period's end and
+ * where a store would take more than QSTORE_ROOM values: reserving more
+ * would let a buffer outgrow what the store promises (kpi__qs_reserve
+ * compacts a long buffer first). All that can fail happens here, before
+ * the rows. *pc: the period (made says whether this call made it).
+ */
+static kpi_status qstage_reserve(kpi_metrics *m, qstage *q, const uint32_t *agent,
+                                 const uint16_t *event, const int64_t *time, size_t from,
+                                 size_t *end, cursor *pc)
+{
+    const kpi__schema *s = m->s;
+    const size_t Q = s->stores, nstores = m->agents * Q;
+    const bool timed = time && m->period != KPI_PERIOD_ALL;
+    kpi_status st = cursor_move(m, timed ? time[from] : 0, pc);
+    if (st != KPI_OK)
+        return st;
+    memset(q->incoming, 0, nstores * sizeof *q->incoming);
+    if (timed)
+        qstage_count(s, Q, q->incoming, agent, event, time, from, end, pc, true);
+    else
+        qstage_count(s, Q, q->incoming, agent, event, NULL, from, end, pc, false);
+    for (size_t i = 0; i < nstores; i++)
+        if (q->incoming[i]) {
+            kpi__qstore *store = &pc->stores[i];
+            if ((st = kpi__qs_reserve(store, q->incoming[i])) != KPI_OK) {
+                cursor_undo(m, pc); /* no row of it went in: it does not exist yet */
+                return st;
+            }
+            q->next[i] = store->pend + store->npend;
         }
-    *stores = ps;
     return KPI_OK;
 }
 
-/* run_span() for accumulators with exact quantiles: chunk by chunk, staged. */
+/* For accumulators with exact quantiles: chunk by chunk, each in one period
+ * (so the rows need no period test), staged. */
 static kpi_status run_staged(kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
                              const int64_t *value, const int64_t *time, size_t n, size_t *done)
 {
     const kpi__schema *s = m->s;
     const size_t rows = n < QCHUNK ? n : QCHUNK, most = s->most_nq ? s->most_nq : 1;
     qstage q = {kpi__malloc(rows * most * sizeof *q.slot), kpi__malloc(rows * most * sizeof *q.val),
-                0, rows * most, kpi__malloc((m->agents * s->stores + SINKS) * sizeof *q.incoming)};
-    kpi_status st = q.slot && q.val && q.incoming ? KPI_OK : KPI_ENOMEM;
+                0, rows * most, kpi__malloc(m->agents * s->stores * sizeof *q.incoming),
+                kpi__malloc(m->agents * s->stores * sizeof *q.next)};
+    kpi_status st = q.slot && q.val && q.incoming && q.next ? KPI_OK : KPI_ENOMEM;
     size_t i = 0;
     while (st == KPI_OK && i < n) {
-        size_t end = chunk_end(m, time, i, n), did;
-        kpi__qstore *stores;
-        cursor pc = {NULL, NULL, NULL, 0, 0, 0, false};
-        if ((st = qstage_reserve(m, &q, agent, event, time, i, &end, &stores, &pc)) != KPI_OK)
+        size_t end = n - i > QCHUNK ? i + QCHUNK : n, did;
+        cursor pc;
+        if ((st = qstage_reserve(m, &q, agent, event, time, i, &end, &pc)) != KPI_OK)
             break;
-        st = run_span(m, agent + i, event + i, value + i, time ? time + i : NULL, end - i, &q,
-                      &did);
-        qstage_flush(&q, stores);
+        cursor rows_cur = pc;
+        rows_cur.made = false; /* a failure at the chunk's first row: undone below */
+        st = run_rows(m, agent + i, event + i, value + i, NULL, end - i, rows_cur, &q, &did,
+                      false);
+        qstage_flush(&q, pc.stores, m->agents * s->stores);
         if (st != KPI_OK && did == 0)
             cursor_undo(m, &pc);
         i += did;
@@ -454,7 +472,7 @@ static kpi_status run_batch(kpi_metrics *m, const uint32_t *agent, const uint16_
     const bool staged = m->s->stores && n >= QSTAGE_MIN &&
                         (uint64_t)m->agents * m->s->stores < UINT32_MAX;
     kpi_status st = staged ? run_staged(m, agent, event, value, time, n, &done)
-                           : run_span(m, agent, event, value, time, n, NULL, &done);
+                           : run_span(m, agent, event, value, time, n, &done);
     if (st != KPI_OK)
         kpi__error_set_position(0, 0, (long long)done);
     return st;
