@@ -47,9 +47,14 @@ static void insertion_sort(int64_t *v, size_t n)
     }
 }
 
+/* Widest digit of the radix sort: 2048 counters stay in the first-level cache. */
+#define RADIX_BITS 11
+
 /*
- * LSD radix sort on value - min, one byte per pass, skipping the bytes in
- * which all values agree: response times within an hour need 3 passes.
+ * LSD radix sort on value - min, in as few passes of equal digits as the
+ * range needs (at most RADIX_BITS bits each), skipping a digit in which all
+ * values agree: response times within two minutes (17 bits) take two
+ * passes of 9 bits, and an even count of passes ends in @v without a copy.
  */
 void kpi__sort_i64(int64_t *v, size_t n, int64_t *tmp)
 {
@@ -62,34 +67,30 @@ void kpi__sort_i64(int64_t *v, size_t n, int64_t *tmp)
         lo = v[i] < lo ? v[i] : lo;
         hi = v[i] > hi ? v[i] : hi;
     }
-    uint64_t range = (uint64_t)hi - (uint64_t)lo;
-    int bytes = 0;
-    while (bytes < 8 && (range >> (8 * bytes)) != 0)
-        bytes++;
-    size_t count[8][256];
-    memset(count, 0, sizeof count[0] * (size_t)bytes);
-    for (size_t i = 0; i < n; i++) {
-        uint64_t k = (uint64_t)v[i] - (uint64_t)lo;
-        for (int b = 0; b < bytes; b++)
-            count[b][(k >> (8 * b)) & 0xff]++;
-    }
+    const uint64_t range = (uint64_t)hi - (uint64_t)lo;
+    const int width = range ? 64 - __builtin_clzll(range) : 0;
+    const int passes = (width + RADIX_BITS - 1) / RADIX_BITS;
+    const int bits = passes ? (width + passes - 1) / passes : 0;
+    const uint64_t mask = (UINT64_C(1) << bits) - 1;
+    size_t count[1u << RADIX_BITS];
     int64_t *src = v, *dst = tmp;
-    for (int b = 0; b < bytes; b++) {
-        size_t *c = count[b], sum = 0;
+    for (int p = 0; p < passes; p++) {
+        const int shift = p * bits;
+        memset(count, 0, (mask + 1) * sizeof *count);
+        for (size_t i = 0; i < n; i++)
+            count[((uint64_t)src[i] - (uint64_t)lo) >> shift & mask]++;
+        size_t sum = 0;
         bool one_bucket = false;
-        for (int i = 0; i < 256; i++) {
-            if (c[i] == n)
-                one_bucket = true;
-            size_t t = c[i];
-            c[i] = sum;
-            sum += t;
+        for (uint64_t d = 0; d <= mask; d++) {
+            const size_t c = count[d];
+            one_bucket |= c == n;
+            count[d] = sum;
+            sum += c;
         }
         if (one_bucket)
             continue;
-        for (size_t i = 0; i < n; i++) {
-            uint64_t k = (uint64_t)src[i] - (uint64_t)lo;
-            dst[c[(k >> (8 * b)) & 0xff]++] = src[i];
-        }
+        for (size_t i = 0; i < n; i++)
+            dst[count[((uint64_t)src[i] - (uint64_t)lo) >> shift & mask]++] = src[i];
         int64_t *t = src;
         src = dst;
         dst = t;

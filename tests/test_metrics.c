@@ -809,6 +809,51 @@ static void test_quantiles_against_numpy(void **state)
     kpi_metric_registry_free(reg);
 }
 
+static int cmp_i64(const void *x, const void *y)
+{
+    const int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+
+/*
+ * The radix sort behind every exact quantile, against qsort: every range
+ * width from 0 to 64 bits (each count of passes and digit size, an odd
+ * and an even count of passes), sizes around the insertion-sort cut-off,
+ * ties, negatives and both int64 extremes.
+ */
+static void test_radix_sort(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {63, 64, 65, 1000, 5000};
+    int64_t *v = malloc(5000 * sizeof *v), *want = malloc(5000 * sizeof *want),
+            *tmp = malloc(5000 * sizeof *tmp);
+    assert_true(v && want && tmp);
+    uint64_t rng = 20261123;
+    for (int width = 0; width <= 64; width++)
+        for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+            const size_t n = sizes[k];
+            const uint64_t mask = width == 64 ? UINT64_MAX : (UINT64_C(1) << width) - 1;
+            const int64_t base = width == 64 ? 0 : -(int64_t)(mask / 2) - 7;
+            for (size_t i = 0; i < n; i++) {
+                rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+                /* a quarter of the values repeat the first few */
+                const uint64_t r = (rng & 3) == 0 ? (rng >> 8) % 5 : rng >> 2;
+                v[i] = (int64_t)((uint64_t)base + (r & mask));
+            }
+            if (width == 64 && n > 2) {
+                v[0] = INT64_MIN;
+                v[1] = INT64_MAX;
+            }
+            memcpy(want, v, n * sizeof *v);
+            qsort(want, n, sizeof *want, cmp_i64);
+            kpi__sort_i64(v, n, tmp);
+            assert_memory_equal(v, want, n * sizeof *v);
+        }
+    free(v);
+    free(want);
+    free(tmp);
+}
+
 /*
  * Memory of an exact quantile per (agent, period): 32 bytes + 16 per
  * distinct value once compacted, however many values there are.
@@ -1289,6 +1334,7 @@ int main(void)
         cmocka_unit_test(test_periods_time_zone),
         cmocka_unit_test(test_agents_and_rollup),
         cmocka_unit_test(test_quantiles_against_numpy),
+        cmocka_unit_test(test_radix_sort),
         cmocka_unit_test(test_quantile_memory),
         cmocka_unit_test(test_definition_errors),
         cmocka_unit_test(test_batch_errors),
