@@ -251,14 +251,13 @@ static inline unsigned variant(unsigned e)
     return ((e & ~(unsigned)KPI_EVENT_EXCUSED) << 1) | (e >> 15);
 }
 
-/* One record's count and sum. */
-static inline __attribute__((always_inline)) void add_base(const kpi__schema *s, uint64_t *cell,
+/* One record's count and sum; @c is the count's word, @word its offset in the cell. */
+static inline __attribute__((always_inline)) void add_base(const kpi__schema *s, uint64_t *c,
                                                            uint32_t word, int64_t v)
 {
-    uint64_t *c = cell + word;
     int64_t sum;
     if (KPI__UNLIKELY(__builtin_add_overflow((int64_t)c[1], v, &sum)))
-        kpi__sum_carry(cell + s->hi_of[word + 1], v);
+        kpi__sum_carry(c - word + s->hi_of[word + 1], v);
     c[1] = (uint64_t)sum;
     c[0]++;
 }
@@ -279,6 +278,15 @@ run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int
     size_t i = 0, first = 0; /* first: the current period's first row here */
     uint64_t *cells = cur.cells;
     uint64_t start = cur.start, span = cur.span;
+    /* Each row's word (offset from the period's cells) and hot entry are
+     * computed once, PREFETCH rows ahead, when its line is fetched. */
+    size_t ring_off[PREFETCH];
+    uint32_t ring_hot[PREFETCH];
+    for (size_t j = 0; j < n && j < PREFETCH; j++) {
+        ring_hot[j] = hot[variant(event[j])];
+        ring_off[j] = agent[j] * W + (ring_hot[j] & KPI__HOT_WORD);
+        __builtin_prefetch(cells + ring_off[j], 1);
+    }
     for (; i < n; i++) {
         if (timed && KPI__UNLIKELY((uint64_t)time[i] - start >= span)) {
             if ((st = cursor_move(m, time[i], &cur)) != KPI_OK)
@@ -288,12 +296,16 @@ run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int
             span = cur.span;
             first = i;
         }
+        const uint32_t h = ring_hot[i % PREFETCH];
+        uint64_t *word = cells + ring_off[i % PREFETCH];
         if (KPI__LIKELY(i + PREFETCH < n)) {
             const size_t j = i + PREFETCH;
-            __builtin_prefetch(cells + agent[j] * W + (hot[variant(event[j])] & KPI__HOT_WORD), 1);
+            const uint32_t hj = hot[variant(event[j])];
+            const size_t off = agent[j] * W + (hj & KPI__HOT_WORD);
+            __builtin_prefetch(cells + off, 1);
+            ring_hot[j % PREFETCH] = hj;
+            ring_off[j % PREFETCH] = off;
         }
-        const uint32_t h = hot[variant(event[i])];
-        uint64_t *cell = cells + agent[i] * W;
         if (stage) { /* a kind whose only op is an unfiltered quantile: staged without a branch */
             stage->slot[stage->n] = (uint32_t)(agent[i] * s->stores + s->desc[variant(event[i])].q1);
             stage->val[stage->n] = value[i];
@@ -302,7 +314,7 @@ run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int
         if (KPI__UNLIKELY(h & (stage ? KPI__HOT_OPS : KPI__HOT_OPS | KPI__HOT_QONLY))) {
             const kpi__evdesc *d = &s->desc[variant(event[i])];
             const size_t a = agent[i];
-            st = apply_ops(s, s->ops + d->op_begin, s->ops + d->op_end, cell,
+            st = apply_ops(s, s->ops + d->op_begin, s->ops + d->op_end, cells + a * W,
                            cur.stores + a * s->stores, a * s->stores, stage,
                            cur.sketches + a * s->sketches, value[i]);
             if (st != KPI_OK) {
@@ -311,7 +323,7 @@ run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int
                 goto out;
             }
         }
-        add_base(s, cell, h & KPI__HOT_WORD, value[i]);
+        add_base(s, word, h & KPI__HOT_WORD, value[i]);
     }
 out:
     *done = i;
