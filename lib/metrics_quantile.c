@@ -266,16 +266,18 @@ kpi_status kpi__qs_compact(kpi__qstore *s)
 }
 
 /*
- * Grows the buffer to hold at least @need values, doubling but never past
- * max(2 * COMPACT_AT, 2 x the runs): a buffer is compacted before it grows
- * beyond COMPACT_AT values unless the runs are longer, so @need stays within
- * that bound, and so does the buffer (the bound in the file's comment).
+ * Grows the buffer to hold at least @need values, four times at a step (16,
+ * 64, 256, 1024: half the reallocations of doubling, each a copy and fresh
+ * pages) but never past max(2 * COMPACT_AT, 2 x the runs): a buffer is
+ * compacted before it grows beyond COMPACT_AT values unless the runs are
+ * longer, so @need stays within that bound, and so does the buffer (the
+ * bound in the file's comment).
  */
 static kpi_status pend_grow(kpi__qstore *s, uint64_t need)
 {
     if (need > UINT32_MAX / 2)
         return kpi__fail(KPI_ELIMIT, "an exact quantile buffer passed 2^31 values");
-    uint64_t cap = s->cappend ? 2 * (uint64_t)s->cappend : PEND_MIN;
+    uint64_t cap = s->cappend ? 4 * (uint64_t)s->cappend : PEND_MIN;
     uint64_t bound = 2 * (uint64_t)(s->nruns > COMPACT_AT ? s->nruns : COMPACT_AT);
     cap = cap > bound ? bound : cap;
     cap = cap < need ? need : cap;
