@@ -250,15 +250,37 @@ static kpi_status field_fail(const kpi_csv_batch *b, size_t row, size_t col, kpi
     return code;
 }
 
-/* A field shown in a message: at most 40 bytes, cut on a character. */
-static int shown(const char *t, size_t n)
+/* Room for a field as quote() writes it. */
+#define QUOTED (4 * 40 + 1)
+
+/*
+ * A field as an error message shows it: at most 40 bytes (cut at a
+ * character boundary), a NUL or other control byte as \xNN so that the
+ * message shows what the file holds (printf's %.*s would stop at a NUL).
+ */
+static const char *quote(char out[QUOTED], const char *t, size_t n)
 {
-    if (n <= 40)
-        return (int)n;
-    size_t k = 40;
-    while (k > 0 && ((unsigned char)t[k] & 0xc0) == 0x80)
-        k--;
-    return (int)k;
+    size_t k = n;
+    if (k > 40) {
+        k = 40;
+        while (k > 0 && ((unsigned char)t[k] & 0xc0) == 0x80)
+            k--;
+    }
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    for (size_t i = 0; i < k; i++) {
+        const unsigned char ch = (unsigned char)t[i];
+        if (ch < 0x20 || ch == 0x7f) {
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = hex[ch >> 4];
+            out[o++] = hex[ch & 15];
+        } else {
+            out[o++] = (char)ch;
+        }
+    }
+    out[o] = '\0';
+    return out;
 }
 
 static kpi_status resolve_columns(ctx *c, const kpi_csv_batch *b)
@@ -312,11 +334,11 @@ static kpi_status unknown_event(const ctx *c, const kpi_csv_batch *b, size_t row
             used += (size_t)snprintf(known + used, sizeof known - used, "%s%s", used ? ", " : "",
                                      name);
     }
-    return field_fail(b, row, c->ce, KPI_ENOTFOUND, "unknown event '%.*s'; known events: %s",
-                      shown(t, n), t, known);
+    char q[QUOTED];
+    return field_fail(b, row, c->ce, KPI_ENOTFOUND, "unknown event '%s'; known events: %s",
+                      quote(q, t, n), known);
 }
 
-/* Event code of the field, or -1 when the registry has no such kind. */
 /* A slot for an event name from its length and first, middle and last bytes. */
 static inline unsigned name_hash(const char *t, size_t n)
 {
@@ -342,6 +364,7 @@ static void event_table(shared *sh)
     }
 }
 
+/* Event code of the field, or -1 when the registry has no such kind. */
 static int event_code(ctx *c, const char *t, size_t n)
 {
     const shared *sh = c->sh;
@@ -355,6 +378,7 @@ static int event_code(ctx *c, const char *t, size_t n)
 
 static kpi_status agent_index(ctx *c, const kpi_csv_batch *b, size_t row, uint32_t *out)
 {
+    char q[QUOTED];
     const char *t = b->text[row * b->fields + c->ca];
     size_t n = b->len[row * b->fields + c->ca];
     if (n == c->last_len && same_bytes(c->last_id, t, n)) {
@@ -370,13 +394,13 @@ static kpi_status agent_index(ctx *c, const kpi_csv_batch *b, size_t row, uint32
     } else if (idset_find(&c->fresh, t, n, &k)) {
         *out = c->sh->known + k;
     } else if (!(c->sh->flags & KPI_METRICS_CSV_ADD_AGENTS)) {
-        return field_fail(b, row, c->ca, KPI_ENOTFOUND, "agent '%.*s' is not in the agent map "
+        return field_fail(b, row, c->ca, KPI_ENOTFOUND, "agent '%s' is not in the agent map "
                           "(add it first, or ingest with KPI_METRICS_CSV_ADD_AGENTS)",
-                          shown(t, n), t);
+                          quote(q, t, n));
     } else {
         if ((uint64_t)c->sh->known + c->fresh.n >= c->sh->max_agents)
-            return field_fail(b, row, c->ca, KPI_ELIMIT, "agent '%.*s' would be agent number "
-                              "%llu, past max_agents (%u)", shown(t, n), t,
+            return field_fail(b, row, c->ca, KPI_ELIMIT, "agent '%s' would be agent number "
+                              "%llu, past max_agents (%u)", quote(q, t, n),
                               (unsigned long long)c->sh->known + c->fresh.n + 1,
                               (unsigned)c->sh->max_agents);
         *out = c->sh->known + (uint32_t)c->fresh.n;
@@ -461,6 +485,7 @@ static kpi_status flush(ctx *c)
 /* One row into the columns. */
 static kpi_status convert_row(ctx *c, const kpi_csv_batch *b, size_t r)
 {
+    char q[QUOTED]; /* for error messages */
     const char *const *f = b->text + r * b->fields;
     const size_t *l = b->len + r * b->fields;
     int code = event_code(c, f[c->ce], l[c->ce]);
@@ -481,9 +506,9 @@ static kpi_status convert_row(ctx *c, const kpi_csv_batch *b, size_t r)
             return st;
     } else if (!fast_int(f[c->cv], l[c->cv], &c->value[i])) {
         if ((money_events >> e & 1) && memchr(f[c->cv], '.', l[c->cv]))
-            return field_fail(b, r, c->cv, KPI_EPARSE, "'%.*s': money events take whole fen "
+            return field_fail(b, r, c->cv, KPI_EPARSE, "'%s': money events take whole fen "
                               "(\"1250\" for 12.50 yuan); ingest with KPI_METRICS_CSV_MONEY_YUAN "
-                              "to read yuan with decimals", shown(f[c->cv], l[c->cv]), f[c->cv]);
+                              "to read yuan with decimals", quote(q, f[c->cv], l[c->cv]));
         if ((st = kpi_csv_field_int64(b, r, c->cv, &c->value[i])) != KPI_OK)
             return st;
     }
@@ -494,8 +519,8 @@ static kpi_status convert_row(ctx *c, const kpi_csv_batch *b, size_t r)
         size_t xn = l[c->cx];
         char x = xn == 1 ? f[c->cx][0] : xn == 0 ? '0' : '?';
         if (x != '0' && x != '1')
-            return field_fail(b, r, c->cx, KPI_EPARSE, "'%.*s': excused must be 0, 1 or empty",
-                              shown(f[c->cx], xn), f[c->cx]);
+            return field_fail(b, r, c->cx, KPI_EPARSE, "'%s': excused must be 0, 1 or empty",
+                              quote(q, f[c->cx], xn));
         e |= x == '1' ? KPI_EVENT_EXCUSED : 0;
     }
     c->event[i] = (uint16_t)e;

@@ -510,6 +510,45 @@ static void test_errors_with_location(void **state)
     kpi_metric_registry_free(reg);
 }
 
+/* A NUL or control byte in a quoted field shows as \xNN (printf's %.*s
+ * stopped at the NUL), and a long field is cut at 40 bytes. */
+static void test_error_quotes_bytes(void **state)
+{
+    (void)state;
+    static const char csv[] = "agent,time,event,value\n"
+                              "A1,2026-11-01 09:00:00,cof\0f\tee,1\n";
+    static const char long_agent[] = "agent,time,event,value\n"
+                                     "A123456789B123456789C123456789D123456789E12,"
+                                     "2026-11-01 09:00:00,reply,1\n";
+    const struct {
+        const char *data;
+        size_t len;
+        const char *fragment;
+    } cases[] = {
+        {csv, sizeof csv - 1, "unknown event 'cof\\x00f\\x09ee'"},
+        {long_agent, sizeof long_agent - 1,
+         "agent 'A123456789B123456789C123456789D123456789' is not"},
+    };
+    kpi_metric_registry *reg = registry();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        kpi_agents *ag;
+        assert_int_equal(kpi_agents_new(&ag), KPI_OK);
+        assert_int_equal(kpi_agents_add(ag, "A1", NULL, NULL, NULL), KPI_OK);
+        kpi_metrics *m = month(reg);
+        kpi_metrics_csv_options o = KPI_METRICS_CSV_OPTIONS_INIT;
+        assert_int_not_equal(kpi_metrics_ingest_csv(m, ag, cases[i].data, cases[i].len, &o, NULL),
+                             KPI_OK);
+        const kpi_error *e = kpi_error_last();
+        if (!strstr(kpi_error_message(e), cases[i].fragment))
+            fail_msg("case %zu: message '%s' lacks '%s'", i, kpi_error_message(e),
+                     cases[i].fragment);
+        assert_int_equal(kpi_error_line(e), 2);
+        kpi_metrics_free(m);
+        kpi_agents_free(ag);
+    }
+    kpi_metric_registry_free(reg);
+}
+
 static void test_argument_errors(void **state)
 {
     (void)state;
@@ -664,6 +703,7 @@ int main(void)
         cmocka_unit_test(test_stream_odd_pieces),
         cmocka_unit_test(test_columns_and_flags),
         cmocka_unit_test(test_errors_with_location),
+        cmocka_unit_test(test_error_quotes_bytes),
         cmocka_unit_test(test_argument_errors),
         cmocka_unit_test(test_progress),
         cmocka_unit_test(test_allocation_failures),
