@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics_internal.h"
 #include "plan_internal.h"
 #include "kpiscore/run.h"
 
@@ -167,15 +168,23 @@ void kpi_run_free(kpi_run *run)
     kpi__free(run);
 }
 
-static kpi_status find_agent(const kpi_run *run, const char *id, size_t *index)
+/* Index of agent @id, without touching the error record (adding 10 000
+ * agents formatted 20 000 "not found" messages). */
+static bool agent_at(const kpi_run *run, const char *id, size_t *index)
 {
     uint32_t i;
     /* an id whose agent could not be added (no memory) maps to nagents: not found */
-    if (run->ids && kpi_agents_find(run->ids, KPI_LEVEL_AGENT, id, &i) == KPI_OK && i < run->nagents) {
+    if (run->ids && kpi__agents_lookup(run->ids, id, strlen(id), &i) && i < run->nagents) {
         *index = i;
-        return KPI_OK;
+        return true;
     }
-    kpi__error_reset(); /* the map's own "not found" is replaced by the run's */
+    return false;
+}
+
+static kpi_status find_agent(const kpi_run *run, const char *id, size_t *index)
+{
+    if (agent_at(run, id, index))
+        return KPI_OK;
     return kpi__fail(KPI_ENOTFOUND, "unknown agent '%s' (not in the agents list)", id);
 }
 
@@ -206,9 +215,8 @@ kpi_status kpi_run_add_agent(kpi_run *run, const char *id, const char *name, con
     if (!run || !id || !*id)
         return kpi__fail(KPI_EINVAL, "kpi_run_add_agent: run and a non-empty id are required");
     size_t existing;
-    if (find_agent(run, id, &existing) == KPI_OK)
+    if (agent_at(run, id, &existing))
         return kpi__fail(KPI_EDUPLICATE, "agent '%s' is listed twice", id);
-    kpi__error_reset();
     uint32_t slot;
     if (!run->ids && kpi_agents_new(&run->ids) != KPI_OK)
         return KPI_ENOMEM;
