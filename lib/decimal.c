@@ -318,9 +318,11 @@ struct out_buf {
 
 static void put(struct out_buf *o, const char *s, size_t n)
 {
-    for (size_t k = 0; k < n; k++, o->len++)
-        if (o->len + 1 < o->size)
-            o->buf[o->len] = s[k];
+    if (o->len + 1 < o->size) {
+        size_t room = o->size - 1 - o->len;
+        memcpy(o->buf + o->len, s, n < room ? n : room);
+    }
+    o->len += n;
 }
 
 static size_t finish(struct out_buf *o)
@@ -330,20 +332,44 @@ static size_t finish(struct out_buf *o)
     return o->len;
 }
 
-static void put_digits(struct out_buf *o, uint64_t v, int min_width, bool group)
+/*
+ * Writes the digits of @v (at least @min_width, zero-padded; with a comma
+ * every three when @group) backwards, ending just before @end; returns
+ * where they start. Two digits per division: explanations format many
+ * numbers.
+ */
+static char *digits_back(char *end, uint64_t v, int min_width, bool group)
 {
-    char tmp[40];
-    int n = 0;
-    do {
-        if (group && n % 4 == 3)
-            tmp[n++] = ',';
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v > 0 || n < min_width);
-    char out[40];
-    for (int i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    put(o, out, (size_t)n);
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
+    char *p = end;
+    if (group) {
+        int n = 0;
+        do {
+            if (n % 4 == 3) {
+                *--p = ',';
+                n++;
+            }
+            *--p = (char)('0' + v % 10);
+            v /= 10;
+            n++;
+        } while (v > 0);
+        return p;
+    }
+    while (v >= 100) {
+        const unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        p -= 2;
+        memcpy(p, pairs + 2 * r, 2);
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, pairs + 2 * v, 2);
+    } else {
+        *--p = (char)('0' + v);
+    }
+    while (end - p < min_width)
+        *--p = '0';
+    return p;
 }
 
 size_t kpi_dec_format(kpi_dec value, int places, kpi_round mode, char *buf, size_t size)
@@ -366,14 +392,16 @@ size_t kpi_dec_format(kpi_dec value, int places, kpi_round mode, char *buf, size
             shown--;
         }
     }
-    uint64_t scale = (uint64_t)kpi__pow10(shown);
-    if (neg)
-        put(&o, "-", 1);
-    put_digits(&o, mag / scale, 1, false);
+    const uint64_t scale = (uint64_t)kpi__pow10(shown);
+    char text[48], *end = text + sizeof text, *p = end;
     if (shown > 0) {
-        put(&o, ".", 1);
-        put_digits(&o, mag % scale, shown, false);
+        p = digits_back(p, mag % scale, shown, false);
+        *--p = '.';
     }
+    p = digits_back(p, mag / scale, 1, false);
+    if (neg)
+        *--p = '-';
+    put(&o, p, (size_t)(end - p));
     return finish(&o);
 }
 
@@ -385,9 +413,11 @@ size_t kpi_money_format(kpi_money value, unsigned flags, char *buf, size_t size)
         put(&o, "-", 1);
     if (flags & KPI_FMT_YUAN)
         put(&o, "\xC2\xA5", 2);
-    put_digits(&o, mag / 100, 1, (flags & KPI_FMT_GROUP) != 0);
-    put(&o, ".", 1);
-    put_digits(&o, mag % 100, 2, false);
+    char text[40], *end = text + sizeof text;
+    char *p = digits_back(end, mag % 100, 2, false);
+    *--p = '.';
+    p = digits_back(p, mag / 100, 1, (flags & KPI_FMT_GROUP) != 0);
+    put(&o, p, (size_t)(end - p));
     return finish(&o);
 }
 

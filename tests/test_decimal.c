@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include <stdio.h>
 
 static kpi_dec D(const char *text)
 {
@@ -176,6 +177,78 @@ static const struct {
     {"1.0", {1, 1, 1, 1, 1, 1, 1}},
     {"-1.0", {-1, -1, -1, -1, -1, -1, -1}},
 };
+
+/*
+ * kpi_dec_format and kpi_money_format against printf on random values of
+ * every magnitude: the shortest text (trailing zeros dropped), every fixed
+ * count of places truncated toward zero, and money with and without
+ * grouping; each output also fits exactly a buffer of its reported length.
+ */
+static void test_format_against_printf(void **state)
+{
+    (void)state;
+    uint64_t rng = 20261123;
+    for (int i = 0; i < 200000; i++) {
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        int64_t v = (int64_t)(rng >> (rng % 64)); /* every magnitude */
+        if (rng & 1)
+            v = -v;
+        if (i < 4)
+            v = (int64_t[]){INT64_MIN, INT64_MAX, 0, -1}[i];
+        const uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+        const char *sign = v < 0 ? "-" : "";
+        char want[64], got[64], frac[16];
+        /* shortest */
+        snprintf(frac, sizeof frac, "%09llu", (unsigned long long)(mag % 1000000000u));
+        size_t fl = 9;
+        while (fl > 0 && frac[fl - 1] == '0')
+            fl--;
+        frac[fl] = '\0';
+        snprintf(want, sizeof want, "%s%llu%s%s", sign, (unsigned long long)(mag / 1000000000u),
+                 fl ? "." : "", frac);
+        size_t n = kpi_dec_format(v, -1, KPI_ROUND_HALF_UP, got, sizeof got);
+        assert_string_equal(got, want);
+        assert_int_equal(n, strlen(want));
+        /* fixed places, toward zero */
+        const int places = (int)((rng >> 8) % 10);
+        uint64_t scale = 1;
+        for (int k = 0; k < 9 - places; k++)
+            scale *= 10;
+        const uint64_t units = mag / scale, pscale = 1000000000u / scale;
+        const bool zero = units == 0;
+        if (places > 0)
+            snprintf(want, sizeof want, "%s%llu.%0*llu", zero ? "" : sign,
+                     (unsigned long long)(units / pscale), places,
+                     (unsigned long long)(units % pscale));
+        else
+            snprintf(want, sizeof want, "%s%llu", zero ? "" : sign, (unsigned long long)units);
+        kpi_dec_format(v, places, KPI_ROUND_DOWN, got, sizeof got);
+        assert_string_equal(got, want);
+        /* a buffer of exactly the reported length + 1 holds it all */
+        char exact[64];
+        n = kpi_dec_format(v, places, KPI_ROUND_DOWN, exact, strlen(want) + 1);
+        assert_int_equal(n, strlen(want));
+        assert_string_equal(exact, want);
+        /* money */
+        snprintf(want, sizeof want, "%s%llu.%02llu", sign, (unsigned long long)(mag / 100),
+                 (unsigned long long)(mag % 100));
+        kpi_money_format(v, 0, got, sizeof got);
+        assert_string_equal(got, want);
+        char plain[32], grouped[48];
+        snprintf(plain, sizeof plain, "%llu", (unsigned long long)(mag / 100));
+        size_t k = 0, len = strlen(plain);
+        for (size_t j = 0; j < len; j++) {
+            if (j && (len - j) % 3 == 0)
+                grouped[k++] = ',';
+            grouped[k++] = plain[j];
+        }
+        grouped[k] = '\0';
+        snprintf(want, sizeof want, "%s\xC2\xA5%s.%02llu", sign, grouped,
+                 (unsigned long long)(mag % 100));
+        kpi_money_format(v, KPI_FMT_GROUP | KPI_FMT_YUAN, got, sizeof got);
+        assert_string_equal(got, want);
+    }
+}
 
 static void test_rounding_modes_at_ties(void **state)
 {
@@ -350,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_dec_parse_errors),
         cmocka_unit_test(test_money_parse),
         cmocka_unit_test(test_format),
+        cmocka_unit_test(test_format_against_printf),
         cmocka_unit_test(test_rounding_modes_at_ties),
         cmocka_unit_test(test_div_round_properties),
         cmocka_unit_test(test_boundary_is_exact),
