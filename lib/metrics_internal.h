@@ -96,6 +96,12 @@ kpi_status kpi__runs_merge(const kpi__run *a, size_t na, const kpi__run *b, size
 kpi_status kpi__runs_quantile(const kpi__run *runs, size_t n, kpi_dec q,
                               kpi_quantile_method method, int64_t divisor, kpi_round mode,
                               kpi_dec *out);
+/* The @nq quantiles @q of everything in @s (not empty), scaled down by
+ * @divisor, each rounded once. Values not yet sorted are not sorted: the
+ * neighbours each quantile needs are selected in a copy. */
+kpi_status kpi__qs_quantiles(const kpi__qstore *s, const kpi_dec *q, size_t nq,
+                             kpi_quantile_method method, int64_t divisor, kpi_round mode,
+                             kpi_dec *out);
 /* Sorts @n values ascending; @tmp holds @n more. */
 void kpi__sort_i64(int64_t *v, size_t n, int64_t *tmp);
 

@@ -5,10 +5,11 @@
  * merging two stores merges their runs, exactly.
  *
  * Memory per store: the 32-byte header, 16 bytes per distinct value once
- * compacted, 8 bytes per pending value. The buffer is compacted when it is
- * full and at least as long as the runs (and 1024 values), so sorting costs
- * O(1) amortised per value and the buffer never outgrows
- * max(2048, 2 x distinct values) entries.
+ * compacted, 8 bytes per pending value. The buffer is compacted when it
+ * would outgrow max(2048, 2 x distinct values) entries, so sorting costs
+ * O(1) amortised per value and the buffer never outgrows that bound.
+ * Reads of values not yet compacted select the order statistics they need
+ * in a copy (quickselect) instead of sorting.
  */
 #include <string.h>
 
@@ -265,20 +266,25 @@ kpi_status kpi__qs_compact(kpi__qstore *s)
     return st;
 }
 
+/* The most values the buffer may hold: max(2 * COMPACT_AT, 2 x the runs). */
+static uint64_t pend_bound(const kpi__qstore *s)
+{
+    return 2 * (uint64_t)(s->nruns > COMPACT_AT ? s->nruns : COMPACT_AT);
+}
+
 /*
  * Grows the buffer to hold at least @need values, four times at a step (16,
- * 64, 256, 1024: half the reallocations of doubling, each a copy and fresh
- * pages) but never past max(2 * COMPACT_AT, 2 x the runs): a buffer is
- * compacted before it grows beyond COMPACT_AT values unless the runs are
- * longer, so @need stays within that bound, and so does the buffer (the
- * bound in the file's comment).
+ * 64, 256, 1024, 2048: half the reallocations of doubling, each a copy and
+ * fresh pages) but not past its bound unless @need is: callers compact
+ * before a buffer would outgrow the bound, so it never does (the file's
+ * comment).
  */
 static kpi_status pend_grow(kpi__qstore *s, uint64_t need)
 {
     if (need > UINT32_MAX / 2)
         return kpi__fail(KPI_ELIMIT, "an exact quantile buffer passed 2^31 values");
     uint64_t cap = s->cappend ? 4 * (uint64_t)s->cappend : PEND_MIN;
-    uint64_t bound = 2 * (uint64_t)(s->nruns > COMPACT_AT ? s->nruns : COMPACT_AT);
+    const uint64_t bound = pend_bound(s);
     cap = cap > bound ? bound : cap;
     cap = cap < need ? need : cap;
     cap = cap > UINT32_MAX / 2 ? UINT32_MAX / 2 : cap;
@@ -290,11 +296,13 @@ static kpi_status pend_grow(kpi__qstore *s, uint64_t need)
     return KPI_OK;
 }
 
+/* Values stay unsorted until the buffer would pass its bound: a store read
+ * once (a month's p90) is then never sorted, only selected in. */
 kpi_status kpi__qs_reserve(kpi__qstore *s, uint32_t k)
 {
     if (s->cappend - s->npend >= k)
         return KPI_OK;
-    if (s->npend >= COMPACT_AT && s->npend >= s->nruns) {
+    if (s->npend > 0 && (uint64_t)s->npend + k > pend_bound(s)) {
         kpi_status st = kpi__qs_compact(s);
         if (st != KPI_OK || s->cappend - s->npend >= k)
             return st;
@@ -304,15 +312,9 @@ kpi_status kpi__qs_reserve(kpi__qstore *s, uint32_t k)
 
 kpi_status kpi__qs_append_slow(kpi__qstore *s, int64_t v)
 {
-    if (s->npend >= COMPACT_AT && s->npend >= s->nruns) {
-        kpi_status st = kpi__qs_compact(s);
-        if (st != KPI_OK)
-            return st;
-    } else {
-        kpi_status st = pend_grow(s, (uint64_t)s->npend + 1);
-        if (st != KPI_OK)
-            return st;
-    }
+    kpi_status st = kpi__qs_reserve(s, 1);
+    if (st != KPI_OK)
+        return st;
     s->pend[s->npend++] = v;
     return KPI_OK;
 }
@@ -339,6 +341,19 @@ static kpi_status scaled(int64_t raw, int64_t divisor, kpi_dec *out)
     return KPI_OK;
 }
 
+/* The pick's value from its two neighbours, each scaled to the metric's unit. */
+static kpi_status pick_value(int64_t lo, int64_t hi, const kpi__quantile_pick *p, int64_t divisor,
+                             kpi_round mode, kpi_dec *out)
+{
+    kpi_dec dlo = 0, dhi = 0;
+    kpi_status st = scaled(lo, divisor, &dlo);
+    if (st == KPI_OK)
+        st = scaled(hi, divisor, &dhi);
+    if (st != KPI_OK)
+        return st;
+    return kpi__quantile_interpolate(dlo, dhi, p, mode, out);
+}
+
 kpi_status kpi__runs_quantile(const kpi__run *runs, size_t n, kpi_dec q,
                               kpi_quantile_method method, int64_t divisor, kpi_round mode,
                               kpi_dec *out)
@@ -354,11 +369,97 @@ kpi_status kpi__runs_quantile(const kpi__run *runs, size_t n, kpi_dec q,
     int64_t lo = nth(runs, n, p.lo, &at, &before);
     /* a neighbour with weight 0 is not read (it may not fit the unit) */
     int64_t hi = p.num == 0 ? lo : nth(runs, n, p.hi, &at, &before);
-    kpi_dec dlo = 0, dhi = 0;
-    kpi_status st = scaled(lo, divisor, &dlo);
-    if (st == KPI_OK)
-        st = scaled(hi, divisor, &dhi);
-    if (st != KPI_OK)
+    return pick_value(lo, hi, &p, divisor, mode, out);
+}
+
+/* ---- selection ---------------------------------------------------------- */
+
+/*
+ * Moves the values below @pivot (at most @pivot with @or_equal) to the
+ * front of v[0, n); returns how many there are. Without a branch on the
+ * comparison (Lomuto's scheme, swapping every value): on unsorted data a
+ * branch would be mispredicted half the time.
+ */
+static size_t partition_below(int64_t *v, size_t n, int64_t pivot, bool or_equal)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const int64_t x = v[i];
+        v[i] = v[k];
+        v[k] = x;
+        k += or_equal ? x <= pivot : x < pivot;
+    }
+    return k;
+}
+
+/*
+ * Moves the k-th smallest of v[0, n) to v[k] with nothing larger before it
+ * and nothing smaller after it (k < n): quickselect on the median of three,
+ * O(n) expected; when no value is below the pivot, the values equal to
+ * it are split off (ties cannot stall it). Ranges that shrink too slowly
+ * (an adversarial order) are sorted instead, so the worst case is the
+ * radix sort's. @tmp: n values.
+ */
+static void select_nth(int64_t *v, size_t n, size_t k, int64_t *tmp)
+{
+    size_t lo = 0, hi = n; /* v[k] lies in [lo, hi) */
+    int budget = 2 * (64 - __builtin_clzll((unsigned long long)n | 1));
+    while (hi - lo > 32) {
+        if (budget-- == 0) {
+            kpi__sort_i64(v + lo, hi - lo, tmp);
+            return;
+        }
+        const int64_t a = v[lo], b = v[lo + (hi - lo) / 2], c = v[hi - 1];
+        const int64_t pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+        const size_t below = lo + partition_below(v + lo, hi - lo, pivot, false);
+        if (k < below) {
+            hi = below;
+        } else if (below > lo) {
+            lo = below;
+        } else { /* the pivot is the least: split off the values equal to it */
+            const size_t upto = below + partition_below(v + below, hi - below, pivot, true);
+            if (k < upto) /* v[below, upto) all equal the pivot */
+                return;
+            lo = upto;
+        }
+    }
+    insertion_sort(v + lo, hi - lo);
+}
+
+kpi_status kpi__qs_quantiles(const kpi__qstore *s, const kpi_dec *q, size_t nq,
+                             kpi_quantile_method method, int64_t divisor, kpi_round mode,
+                             kpi_dec *out)
+{
+    if (s->npend == 0 || s->nruns > 0) { /* sorted runs: read them */
+        kpi__qview v;
+        kpi_status st = kpi__qs_view(s, &v);
+        for (size_t i = 0; st == KPI_OK && i < nq; i++)
+            st = kpi__runs_quantile(v.runs, v.n, q[i], method, divisor, mode, &out[i]);
+        kpi__qview_free(&v);
         return st;
-    return kpi__quantile_interpolate(dlo, dhi, &p, mode, out);
+    }
+    /* values not sorted yet: select the neighbours in a copy, sort nothing */
+    const size_t n = s->npend;
+    int64_t *buf = kpi__malloc(2 * n * sizeof *buf);
+    if (!buf)
+        return KPI_ENOMEM;
+    memcpy(buf, s->pend, n * sizeof *buf);
+    kpi_status st = KPI_OK;
+    for (size_t i = 0; st == KPI_OK && i < nq; i++) {
+        const kpi__quantile_pick p = kpi__quantile_position(n, q[i], method);
+        select_nth(buf, n, p.lo, buf + n);
+        const int64_t lo = buf[p.lo];
+        int64_t hi = lo;
+        if (p.num != 0 && p.hi == p.lo + 1) { /* the next one: the least after it */
+            hi = buf[p.hi];
+            for (size_t j = p.hi + 1; j < n; j++)
+                hi = buf[j] < hi ? buf[j] : hi;
+        } else if (p.num != 0) {
+            select_nth(buf, n, p.hi, buf + n);
+            hi = buf[p.hi];
+        }
+        st = pick_value(lo, hi, &p, divisor, mode, &out[i]);
+    }
+    kpi__free(buf);
+    return st;
 }

@@ -127,12 +127,7 @@ static kpi_status quantile_of(const target *t, kpi_dec q, kpi_quantile_method me
 {
     if (!t->store || kpi__qs_empty(t->store))
         return kpi__fail(KPI_ENA, "metric '%s' is not available: no values", t->def->id);
-    kpi__qview v;
-    kpi_status st = kpi__qs_view(t->store, &v);
-    if (st == KPI_OK)
-        st = kpi__runs_quantile(v.runs, v.n, q, method, t->c->divisor, t->def->round, out);
-    kpi__qview_free(&v);
-    return st;
+    return kpi__qs_quantiles(t->store, &q, 1, method, t->c->divisor, t->def->round, out);
 }
 
 /*
@@ -287,17 +282,13 @@ kpi_status kpi_metrics_quantiles(const kpi_metrics *m, uint32_t agent, size_t pe
     }
     if (!t.store || kpi__qs_empty(t.store))
         return kpi__fail(KPI_ENA, "metric '%s' is not available: no values", t.def->id);
-    kpi__qview v;
-    if ((st = kpi__qs_view(t.store, &v)) != KPI_OK)
-        return st;
-    kpi_dec *tmp = kpi__malloc((n ? n : 1) * sizeof *tmp);
-    st = tmp ? KPI_OK : KPI_ENOMEM;
-    for (size_t i = 0; st == KPI_OK && i < n; i++)
-        st = kpi__runs_quantile(v.runs, v.n, q[i], method, t.c->divisor, t.def->round, &tmp[i]);
+    kpi_dec *tmp = kpi__malloc((n ? n : 1) * sizeof *tmp); /* out is untouched on failure */
+    if (!tmp)
+        return KPI_ENOMEM;
+    st = kpi__qs_quantiles(t.store, q, n, method, t.c->divisor, t.def->round, tmp);
     if (st == KPI_OK)
         memcpy(out, tmp, n * sizeof *out);
     kpi__free(tmp);
-    kpi__qview_free(&v);
     return st;
 }
 

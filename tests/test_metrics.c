@@ -854,6 +854,74 @@ static void test_radix_sort(void **state)
     free(tmp);
 }
 
+/* Fills v[0, n) with the data shape @shape draws. */
+static void quantile_shape(int64_t *v, size_t n, int shape, uint64_t *rng)
+{
+    for (size_t i = 0; i < n; i++) {
+        *rng ^= *rng << 13, *rng ^= *rng >> 7, *rng ^= *rng << 17;
+        const uint64_t r = *rng;
+        switch (shape) {
+        case 0: v[i] = (int64_t)(r % 120000); break;                    /* milliseconds */
+        case 1: v[i] = 7; break;                                         /* all equal */
+        case 2: v[i] = (int64_t)(r % 3) - 1; break;                      /* few distinct */
+        case 3: v[i] = (int64_t)i; break;                                /* sorted */
+        case 4: v[i] = (int64_t)(n - i); break;                          /* reversed */
+        case 5: v[i] = (int64_t)(i < n / 2 ? i : n - i); break;          /* organ pipe */
+        case 6: v[i] = (int64_t)(i % 17); break;                         /* sawtooth */
+        case 7: /* Musser's median-of-3 killer (for even n) */
+            v[i] = i < n / 2 ? (int64_t)(i % 2 ? n / 2 + i : i + 1) : (int64_t)(2 * (i - n / 2) + 2);
+            break;
+        default: v[i] = (int64_t)(r >> (r % 64)) * (r & 1 ? -1 : 1); break; /* any magnitude */
+        }
+    }
+}
+
+/*
+ * Values not yet sorted are read by selection (no sort); a compacted store
+ * by its runs. Both must give the same quantile, or the same error, for
+ * every method, many q, sizes around the selection's cut-offs and shapes
+ * that defeat a naive pivot.
+ */
+static void test_quantile_selection_matches_runs(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {1, 2, 3, 31, 32, 33, 34, 100, 1000, 1537, 4096};
+    static const kpi_dec qs[] = {0, 1, KPI_DEC_ONE / 2, KPI_DEC_ONE * 9 / 10, KPI_DEC_ONE / 3,
+                                 KPI_DEC_ONE, 999999999, 1, 123456789};
+    enum { NQ = sizeof qs / sizeof qs[0] };
+    int64_t *v = malloc(4096 * sizeof *v);
+    assert_non_null(v);
+    uint64_t rng = 11;
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++)
+        for (int shape = 0; shape <= 8; shape++) {
+            const size_t n = sizes[k];
+            quantile_shape(v, n, shape, &rng);
+            kpi__qstore pending = {0}, runs = {0};
+            for (size_t i = 0; i < n; i++) {
+                assert_int_equal(kpi__qs_append(&pending, v[i]), KPI_OK);
+                assert_int_equal(kpi__qs_append(&runs, v[i]), KPI_OK);
+            }
+            assert_int_equal(kpi__qs_compact(&runs), KPI_OK);
+            assert_int_equal(runs.npend, 0);
+            if (n <= 2048) /* within the buffer's bound: nothing sorted yet */
+                assert_int_equal(pending.nruns, 0);
+            for (int method = 0; method <= KPI_QUANTILE_NEAREST; method++)
+                for (int64_t divisor = 1; divisor <= 1000; divisor *= 1000) {
+                    kpi_dec a[NQ], b[NQ];
+                    kpi_status sa = kpi__qs_quantiles(&pending, qs, NQ, method, divisor,
+                                                      KPI_ROUND_HALF_UP, a);
+                    kpi_status sb = kpi__qs_quantiles(&runs, qs, NQ, method, divisor,
+                                                      KPI_ROUND_HALF_UP, b);
+                    if (sa != sb || (sa == KPI_OK && memcmp(a, b, sizeof a) != 0))
+                        fail_msg("n %zu shape %d method %d divisor %lld: %d vs %d", n, shape,
+                                 method, (long long)divisor, (int)sa, (int)sb);
+                }
+            kpi__qs_free(&pending);
+            kpi__qs_free(&runs);
+        }
+    free(v);
+}
+
 /*
  * Memory of an exact quantile per (agent, period): 32 bytes + 16 per
  * distinct value once compacted, however many values there are.
@@ -1335,6 +1403,7 @@ int main(void)
         cmocka_unit_test(test_agents_and_rollup),
         cmocka_unit_test(test_quantiles_against_numpy),
         cmocka_unit_test(test_radix_sort),
+        cmocka_unit_test(test_quantile_selection_matches_runs),
         cmocka_unit_test(test_quantile_memory),
         cmocka_unit_test(test_definition_errors),
         cmocka_unit_test(test_batch_errors),

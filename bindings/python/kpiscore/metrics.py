@@ -198,7 +198,9 @@ class Metrics(Owner):
         _capi.kpi_metrics_reset(self._ptr)
 
     def compact(self):
-        """Sorts exact-quantile stores: reads get cheap (optional)."""
+        """Sorts exact-quantile stores into runs (optional): reads then never
+        allocate and repeated values take less memory; a quantile read once
+        is as fast without it (it selects in the unsorted values)."""
         _capi.kpi_metrics_compact(self._ptr)
 
     # ---- state ----------------------------------------------------------
