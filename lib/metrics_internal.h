@@ -86,6 +86,12 @@ typedef struct {
 /* Sorts the pending values into the runs (the buffer is kept, empty). */
 kpi_status kpi__qs_compact(kpi__qstore *s);
 kpi_status kpi__qs_compact_with(kpi__qstore *s, kpi__scratch *tmp);
+/* Merging without sorting: true when @src has no runs and its values fit
+ * @dst's buffer within the bound; then reserve (may fail, changes no value)
+ * and take (cannot fail) copy them over unsorted. */
+bool kpi__qs_takes_unsorted(const kpi__qstore *dst, const kpi__qstore *src);
+kpi_status kpi__qs_reserve_unsorted(kpi__qstore *dst, const kpi__qstore *src);
+void kpi__qs_take_unsorted(kpi__qstore *dst, const kpi__qstore *src);
 /* Sorted view of everything in @s (allocates only when values are pending). */
 kpi_status kpi__qs_view(const kpi__qstore *s, kpi__qview *v);
 void kpi__qview_free(kpi__qview *v);

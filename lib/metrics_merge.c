@@ -71,7 +71,8 @@ typedef struct {
     kpi__qstore *dst;
     kpi__run *runs;
     size_t n;
-    kpi__skstore *skdst; /* a sketch swap instead when set */
+    const kpi__qstore *unsorted; /* instead of runs: values to copy, room reserved */
+    kpi__skstore *skdst;         /* a sketch swap instead when set */
     kpi_sketch *sk;
 } pending_swap;
 
@@ -130,7 +131,12 @@ kpi_status kpi__metrics_merge(kpi_metrics *dst, const kpi_metrics *src)
                 continue;
             pending_swap *sw = &swaps[nswaps];
             sw->dst = &dst->periods[at].stores[j];
-            st = store_merged(sw->dst, from, &sw->runs, &sw->n);
+            if (kpi__qs_takes_unsorted(sw->dst, from)) { /* read by selection: no sort */
+                sw->unsorted = from;
+                st = kpi__qs_reserve_unsorted(sw->dst, from);
+            } else {
+                st = store_merged(sw->dst, from, &sw->runs, &sw->n);
+            }
             nswaps += st == KPI_OK;
         }
         for (size_t j = 0; st == KPI_OK && j < src->agents * K; j++) {
@@ -169,6 +175,8 @@ kpi_status kpi__metrics_merge(kpi_metrics *dst, const kpi_metrics *src)
     for (size_t k = 0; k < nswaps; k++) {
         if (swaps[k].skdst)
             sketch_take(swaps[k].skdst, swaps[k].sk, swaps[k].n);
+        else if (swaps[k].unsorted)
+            kpi__qs_take_unsorted(swaps[k].dst, swaps[k].unsorted);
         else
             store_take(swaps[k].dst, swaps[k].runs, swaps[k].n);
     }

@@ -310,6 +310,23 @@ kpi_status kpi__qs_reserve(kpi__qstore *s, uint32_t k)
     return pend_grow(s, (uint64_t)s->npend + k);
 }
 
+bool kpi__qs_takes_unsorted(const kpi__qstore *dst, const kpi__qstore *src)
+{
+    return src->nruns == 0 && (uint64_t)dst->npend + src->npend <= pend_bound(dst);
+}
+
+kpi_status kpi__qs_reserve_unsorted(kpi__qstore *dst, const kpi__qstore *src)
+{
+    /* within the bound: this grows the buffer, it never compacts */
+    return kpi__qs_reserve(dst, src->npend);
+}
+
+void kpi__qs_take_unsorted(kpi__qstore *dst, const kpi__qstore *src)
+{
+    memcpy(dst->pend + dst->npend, src->pend, (size_t)src->npend * sizeof *src->pend);
+    dst->npend += src->npend;
+}
+
 kpi_status kpi__qs_append_slow(kpi__qstore *s, int64_t v)
 {
     kpi_status st = kpi__qs_reserve(s, 1);
