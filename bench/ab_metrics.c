@@ -24,6 +24,8 @@
 
 #include <kpiscore.h>
 
+#include "bench_rows.h"
+
 typedef struct {
     kpi_status (*registry_new)(kpi_metric_registry **, unsigned);
     size_t (*registry_count)(const kpi_metric_registry *);
@@ -99,15 +101,6 @@ static void load(build *b, const char *path)
     b->full = registry(b, 1);
 }
 
-static uint64_t rng = 20261123;
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
 enum { COUNTERS, QUANTILE, COMPACT, STAGES };
 
 int main(int argc, char **argv)
@@ -127,25 +120,7 @@ int main(int argc, char **argv)
     int64_t *v = malloc(n * sizeof *v), *t = malloc(n * sizeof *t);
     if (!a || !e || !v || !t || rounds < 1)
         return 1;
-    /* bench_metrics' data: 36 % replies with a response time, one month */
-    static const uint16_t others[] = {KPI_EVENT_CONSULT, KPI_EVENT_CONSULT, KPI_EVENT_ORDER,
-                                      KPI_EVENT_PAYMENT, KPI_EVENT_CALL_OFFERED,
-                                      KPI_EVENT_CALL_ANSWERED, KPI_EVENT_TALK, KPI_EVENT_ACW,
-                                      KPI_EVENT_LISTING, KPI_EVENT_SUBORDER};
-    const int64_t month = INT64_C(1793464200000); /* 2026-11-01T00:30+08:00 */
-    for (size_t i = 0; i < n; i++) {
-        uint64_t r = rnd();
-        a[i] = (uint32_t)(r % agents);
-        if ((r >> 32) % 100 < 36) {
-            e[i] = KPI_EVENT_REPLY;
-            uint64_t x = rnd();
-            v[i] = 2000 + (int64_t)((x % 120000) * ((x >> 40) % 1000) / 1000);
-        } else {
-            e[i] = others[(r >> 40) % 10];
-            v[i] = (int64_t)((r >> 20) % 100000);
-        }
-        t[i] = month + (int64_t)(rnd() % (INT64_C(29) * 86400000));
-    }
+    bench_rows(n, agents, a, e, v, t);
     double best[2][STAGES], sum[2][STAGES] = {{0}};
     for (int k = 0; k < 2; k++)
         for (int j = 0; j < STAGES; j++)

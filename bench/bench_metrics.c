@@ -30,6 +30,8 @@
 
 #include <kpiscore.h>
 
+#include "bench_rows.h"
+
 static double now(void)
 {
     struct timespec ts;
@@ -60,15 +62,6 @@ static void stage_stop(stage *s)
     double w = now() - s->w0, c = cpu() - s->c0;
     s->wall = w < s->wall ? w : s->wall;
     s->cpu = c < s->cpu ? c : s->cpu;
-}
-
-static uint64_t rng = 20261123;
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
 }
 
 static void die(const char *what)
@@ -144,27 +137,7 @@ int main(int argc, char **argv)
     int64_t *v = malloc(n * sizeof *v), *t = malloc(n * sizeof *t);
     if (!a || !e || !v || !t || !agents)
         return 1;
-    static const uint16_t others[] = {KPI_EVENT_CONSULT, KPI_EVENT_CONSULT, KPI_EVENT_ORDER,
-                                      KPI_EVENT_PAYMENT, KPI_EVENT_CALL_OFFERED,
-                                      KPI_EVENT_CALL_ANSWERED, KPI_EVENT_TALK, KPI_EVENT_ACW,
-                                      KPI_EVENT_LISTING, KPI_EVENT_SUBORDER};
-    const int64_t month = INT64_C(1793464200000); /* 2026-11-01T00:30+08:00 */
-    size_t replies = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t r = rnd();
-        a[i] = (uint32_t)(r % agents);
-        if ((r >> 32) % 100 < 36) {
-            e[i] = KPI_EVENT_REPLY;
-            /* 2 s .. ~2 min, skewed toward short waits, whole milliseconds */
-            uint64_t x = rnd();
-            v[i] = 2000 + (int64_t)((x % 120000) * ((x >> 40) % 1000) / 1000);
-            replies++;
-        } else {
-            e[i] = others[(r >> 40) % 10];
-            v[i] = (int64_t)((r >> 20) % 100000);
-        }
-        t[i] = month + (int64_t)(rnd() % (INT64_C(29) * 86400000));
-    }
+    size_t replies = bench_rows(n, agents, a, e, v, t);
     printf("rows %zu, agents %u, response times %zu\n", n, agents, replies);
 
     stage plain = {1e9, 1e9, 0, 0}, cnt = plain, qs = plain, mt = plain, ref88 = plain,
