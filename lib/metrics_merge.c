@@ -254,6 +254,11 @@ static kpi_status rollup_period(kpi_metrics *out, const kpi_metrics *m, const kp
             if (kpi__qs_empty(from))
                 continue;
             kpi__qstore *to = &q->stores[(size_t)g * Q + k];
+            if (kpi__qs_takes_unsorted(to, from)) { /* a small group: no sort */
+                if ((st = kpi__qs_reserve_unsorted(to, from)) == KPI_OK)
+                    kpi__qs_take_unsorted(to, from);
+                continue;
+            }
             kpi__run *runs;
             size_t n;
             if ((st = store_merged(to, from, &runs, &n)) == KPI_OK)

@@ -670,6 +670,52 @@ static void test_periods_time_zone(void **state)
 
 /* ---- agents and roll-ups ------------------------------------------------------------ */
 
+/*
+ * A team's exact quantiles after a roll-up equal those of one agent with
+ * all its members' values: small members are copied unsorted, and past the
+ * buffer's bound the rest merge as runs (both paths of the roll-up).
+ */
+static void test_rollup_quantiles_both_paths(void **state)
+{
+    (void)state;
+    kpi_agents *ag;
+    assert_int_equal(kpi_agents_new(&ag), KPI_OK);
+    for (int i = 0; i < 8; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "T%d", i);
+        assert_int_equal(kpi_agents_add(ag, id, "一组", "杭州", NULL), KPI_OK);
+    }
+    kpi_metrics *m = builtins_all(NULL), *one = builtins_all(NULL);
+    rows r = {0}, all = {0};
+    uint64_t rng = 5;
+    for (uint32_t a = 0; a < 8; a++)
+        for (int k = 0; k < 700; k++) { /* 5 600 values: past the 2 048 bound */
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            const int64_t v = 1000 + (int64_t)(rng % 90000);
+            push(&r, a, KPI_EVENT_REPLY, v, 0);
+            push(&all, 0, KPI_EVENT_REPLY, v, 0);
+        }
+    add(m, &r);
+    add(one, &all);
+    kpi_metrics *teams;
+    assert_int_equal(kpi_metrics_rollup(&teams, m, ag, KPI_LEVEL_TEAM), KPI_OK);
+    size_t p90 = metric(teams, "response_time_p90");
+    static const kpi_dec qs[] = {0, KPI_DEC_ONE / 10, KPI_DEC_ONE / 2, KPI_DEC_ONE * 9 / 10,
+                                 KPI_DEC_ONE};
+    kpi_dec got[5], want[5];
+    for (int method = 0; method <= KPI_QUANTILE_NEAREST; method++) {
+        assert_int_equal(kpi_metrics_quantiles(teams, 0, 0, p90, qs, 5, method, got), KPI_OK);
+        assert_int_equal(kpi_metrics_quantiles(one, 0, 0, p90, qs, 5, method, want), KPI_OK);
+        assert_memory_equal(got, want, sizeof got);
+    }
+    kpi_metrics_free(teams);
+    kpi_metrics_free(m);
+    kpi_metrics_free(one);
+    rows_free(&r);
+    rows_free(&all);
+    kpi_agents_free(ag);
+}
+
 static void test_agents_and_rollup(void **state)
 {
     (void)state;
@@ -1401,6 +1447,7 @@ int main(void)
         cmocka_unit_test(test_staged_quantiles),
         cmocka_unit_test(test_periods_time_zone),
         cmocka_unit_test(test_agents_and_rollup),
+        cmocka_unit_test(test_rollup_quantiles_both_paths),
         cmocka_unit_test(test_quantiles_against_numpy),
         cmocka_unit_test(test_radix_sort),
         cmocka_unit_test(test_quantile_selection_matches_runs),
