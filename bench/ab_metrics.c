@@ -103,6 +103,21 @@ static void load(build *b, const char *path)
 
 enum { COUNTERS, QUANTILE, COMPACT, STAGES };
 
+/* A new accumulator of @reg holding the rows; *took: CPU seconds of the add. */
+static kpi_metrics *ingest(const build *b, const kpi_metric_registry *reg,
+                           const kpi_metrics_options *o, const uint32_t *a, const uint16_t *e,
+                           const int64_t *v, const int64_t *t, size_t n, double *took)
+{
+    kpi_metrics *m;
+    if (b->metrics_new(&m, reg, o))
+        die("metrics_new");
+    const double c = cpu();
+    if (b->add_batch(m, a, e, v, t, n))
+        die("add_batch");
+    *took = cpu() - c;
+    return m;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -132,20 +147,9 @@ int main(int argc, char **argv)
             const int k = r & 1 ? 1 - step : step; /* ABBA: drift hits both alike */
             const build *bk = &b[k];
             double took[STAGES], c;
-            kpi_metrics *m;
-            if (bk->metrics_new(&m, bk->lean, &o))
-                die("metrics_new");
-            c = cpu();
-            if (bk->add_batch(m, a, e, v, t, n))
-                die("add_batch");
-            took[COUNTERS] = cpu() - c;
+            kpi_metrics *m = ingest(bk, bk->lean, &o, a, e, v, t, n, &took[COUNTERS]);
             bk->metrics_free(m);
-            if (bk->metrics_new(&m, bk->full, &o))
-                die("metrics_new");
-            c = cpu();
-            if (bk->add_batch(m, a, e, v, t, n))
-                die("add_batch");
-            took[QUANTILE] = cpu() - c;
+            m = ingest(bk, bk->full, &o, a, e, v, t, n, &took[QUANTILE]);
             c = cpu();
             if (bk->compact(m))
                 die("compact");

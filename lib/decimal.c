@@ -335,40 +335,21 @@ static size_t finish(struct out_buf *o)
 /*
  * Writes the digits of @v (at least @min_width, zero-padded; with a comma
  * every three when @group) backwards, ending just before @end; returns
- * where they start. Two digits per division: explanations format many
- * numbers.
+ * where they start.
  */
 static char *digits_back(char *end, uint64_t v, int min_width, bool group)
 {
-    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
     char *p = end;
-    if (group) {
-        int n = 0;
-        do {
-            if (n % 4 == 3) {
-                *--p = ',';
-                n++;
-            }
-            *--p = (char)('0' + v % 10);
-            v /= 10;
-            n++;
-        } while (v > 0);
-        return p;
-    }
-    while (v >= 100) {
-        const unsigned r = (unsigned)(v % 100);
-        v /= 100;
-        p -= 2;
-        memcpy(p, pairs + 2 * r, 2);
-    }
-    if (v >= 10) {
-        p -= 2;
-        memcpy(p, pairs + 2 * v, 2);
-    } else {
-        *--p = (char)('0' + v);
-    }
-    while (end - p < min_width)
-        *--p = '0';
+    int in_group = 0;
+    do {
+        if (group && in_group == 3) {
+            *--p = ',';
+            in_group = 0;
+        }
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+        in_group++;
+    } while (v > 0 || end - p < min_width);
     return p;
 }
 

@@ -161,6 +161,12 @@ static kpi_status cursor_move(kpi_metrics *m, int64_t t, cursor *cur)
     return st;
 }
 
+/* Whether rows need the period test: a time column and time grouping. */
+static bool rows_timed(const kpi_metrics *m, const int64_t *time)
+{
+    return time && m->period != KPI_PERIOD_ALL;
+}
+
 /*
  * Exact-quantile values of a chunk of rows on their way to their stores:
  * appended in row order (sequential writes), then moved store by store
@@ -335,7 +341,7 @@ out:
 static kpi_status run_span(kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
                            const int64_t *value, const int64_t *time, size_t n, size_t *done)
 {
-    const bool timed = time && m->period != KPI_PERIOD_ALL;
+    const bool timed = rows_timed(m, time);
     cursor cur;
     kpi_status st = n ? cursor_move(m, timed ? time[0] : 0, &cur) : KPI_OK;
     if (st != KPI_OK || n == 0) {
@@ -424,7 +430,7 @@ static kpi_status qstage_reserve(kpi_metrics *m, qstage *q, const uint32_t *agen
 {
     const kpi__schema *s = m->s;
     const size_t Q = s->stores, nstores = m->agents * Q;
-    const bool timed = time && m->period != KPI_PERIOD_ALL;
+    const bool timed = rows_timed(m, time);
     kpi_status st = cursor_move(m, timed ? time[from] : 0, pc);
     if (st != KPI_OK)
         return st;

@@ -87,10 +87,10 @@ typedef struct {
 kpi_status kpi__qs_compact(kpi__qstore *s);
 kpi_status kpi__qs_compact_with(kpi__qstore *s, kpi__scratch *tmp);
 /* Merging without sorting: true when @src has no runs and its values fit
- * @dst's buffer within the bound; then reserve (may fail, changes no value)
- * and take (cannot fail) copy them over unsorted. */
+ * @dst's buffer within the bound; then kpi__qs_reserve(dst, src->npend)
+ * (may fail; within the bound it only grows the buffer) and take (cannot
+ * fail) copy them over unsorted. */
 bool kpi__qs_takes_unsorted(const kpi__qstore *dst, const kpi__qstore *src);
-kpi_status kpi__qs_reserve_unsorted(kpi__qstore *dst, const kpi__qstore *src);
 void kpi__qs_take_unsorted(kpi__qstore *dst, const kpi__qstore *src);
 /* Sorted view of everything in @s (allocates only when values are pending). */
 kpi_status kpi__qs_view(const kpi__qstore *s, kpi__qview *v);

@@ -133,7 +133,7 @@ kpi_status kpi__metrics_merge(kpi_metrics *dst, const kpi_metrics *src)
             sw->dst = &dst->periods[at].stores[j];
             if (kpi__qs_takes_unsorted(sw->dst, from)) { /* read by selection: no sort */
                 sw->unsorted = from;
-                st = kpi__qs_reserve_unsorted(sw->dst, from);
+                st = kpi__qs_reserve(sw->dst, from->npend);
             } else {
                 st = store_merged(sw->dst, from, &sw->runs, &sw->n);
             }
@@ -255,7 +255,7 @@ static kpi_status rollup_period(kpi_metrics *out, const kpi_metrics *m, const kp
                 continue;
             kpi__qstore *to = &q->stores[(size_t)g * Q + k];
             if (kpi__qs_takes_unsorted(to, from)) { /* a small group: no sort */
-                if ((st = kpi__qs_reserve_unsorted(to, from)) == KPI_OK)
+                if ((st = kpi__qs_reserve(to, from->npend)) == KPI_OK)
                     kpi__qs_take_unsorted(to, from);
                 continue;
             }

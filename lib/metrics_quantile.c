@@ -315,12 +315,6 @@ bool kpi__qs_takes_unsorted(const kpi__qstore *dst, const kpi__qstore *src)
     return src->nruns == 0 && (uint64_t)dst->npend + src->npend <= pend_bound(dst);
 }
 
-kpi_status kpi__qs_reserve_unsorted(kpi__qstore *dst, const kpi__qstore *src)
-{
-    /* within the bound: this grows the buffer, it never compacts */
-    return kpi__qs_reserve(dst, src->npend);
-}
-
 void kpi__qs_take_unsorted(kpi__qstore *dst, const kpi__qstore *src)
 {
     memcpy(dst->pend + dst->npend, src->pend, (size_t)src->npend * sizeof *src->pend);
@@ -467,13 +461,10 @@ kpi_status kpi__qs_quantiles(const kpi__qstore *s, const kpi_dec *q, size_t nq,
         select_nth(buf, n, p.lo, buf + n);
         const int64_t lo = buf[p.lo];
         int64_t hi = lo;
-        if (p.num != 0 && p.hi == p.lo + 1) { /* the next one: the least after it */
+        if (p.num != 0) { /* hi is lo + 1: the least value after lo */
             hi = buf[p.hi];
             for (size_t j = p.hi + 1; j < n; j++)
                 hi = buf[j] < hi ? buf[j] : hi;
-        } else if (p.num != 0) {
-            select_nth(buf, n, p.hi, buf + n);
-            hi = buf[p.hi];
         }
         st = pick_value(lo, hi, &p, divisor, mode, &out[i]);
     }

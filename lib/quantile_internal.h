@@ -7,7 +7,8 @@
 
 /*
  * The quantile is x[lo] + (x[hi] - x[lo]) * num / den for the values x[0..n)
- * sorted ascending (0 <= num <= den, den > 0). Any store of sorted values
+ * sorted ascending (0 <= num <= den, den > 0; hi is lo, or lo + 1 when
+ * num > 0). Any store of sorted values
  * (an array, run-length pairs of value and count) can use it.
  */
 typedef struct {
