@@ -1134,6 +1134,7 @@ static kpi_status text_fail(const char *text, size_t at, kpi_status code, const 
 
 static kpi_status int64_core(const char *text, size_t len, int64_t *out)
 {
+    char q[KPI__QUOTED];
     size_t i = 0;
     bool neg = false;
     if (i < len && (text[i] == '+' || text[i] == '-'))
@@ -1144,11 +1145,11 @@ static kpi_status int64_core(const char *text, size_t len, int64_t *out)
     for (; i < len; i++) {
         unsigned d = (unsigned char)text[i] - '0';
         if (d > 9)
-            return text_fail(text, i, KPI_EPARSE, "'%c' in an integer: expected a digit",
-                             text[i]);
+            return text_fail(text, i, KPI_EPARSE, "'%s' in an integer: expected a digit",
+                             kpi__quote_char(q, text + i, len - i));
         if (v > (limit - d) / 10)
-            return text_fail(text, 0, KPI_EOVERFLOW, "integer '%.*s' does not fit in 64 bits",
-                             (int)(len < 40 ? len : 40), text);
+            return text_fail(text, 0, KPI_EOVERFLOW, "integer '%s' does not fit in 64 bits",
+                             kpi__quote(q, text, len, 40));
         v = v * 10 + d;
     }
     *out = neg ? (int64_t)(0 - v) : (int64_t)v;
@@ -1261,7 +1262,9 @@ kpi_status kpi_csv_parse_time(const char *text, size_t len, int32_t utc_offset_m
                     return text_fail(text, at, KPI_EPARSE, "bad UTC offset: expected +HH:MM");
                 offset = sign * (oh * 60 + om);
             } else {
-                return text_fail(text, i, KPI_EPARSE, "unexpected '%c': expected %s", text[i], want);
+                char q[KPI__QUOTED];
+                return text_fail(text, i, KPI_EPARSE, "unexpected '%s': expected %s",
+                                 kpi__quote_char(q, text + i, len - i), want);
             }
             if (i < len)
                 return text_fail(text, i, KPI_EPARSE, "unexpected text after the UTC offset");

@@ -139,8 +139,8 @@ static kpi_status parse_fail(kpi_status code, const char *s, size_t n, size_t at
     va_start(ap, fmt);
     vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
-    int shown = n > 60 ? 60 : (int)n;
-    kpi__fail(code, "'%.*s%s': %s", shown, s, n > 60 ? "..." : "", why);
+    char q[KPI__QUOTED];
+    kpi__fail(code, "'%s': %s", kpi__quote(q, s, n, 60), why);
     kpi__error_set_position(0, kpi__utf8_count(s, at) + 1, (long long)at);
     return code;
 }

@@ -205,3 +205,42 @@ const char *kpi_status_str(kpi_status status)
     default: return "unknown error";
     }
 }
+
+const char *kpi__quote(char out[KPI__QUOTED], const char *text, size_t n, size_t most)
+{
+    static const char hex[] = "0123456789abcdef";
+    most = most < KPI__QUOTE_MAX ? most : KPI__QUOTE_MAX;
+    size_t k = n;
+    if (k > most) {
+        k = most;
+        while (k > 0 && ((unsigned char)text[k] & 0xc0) == 0x80)
+            k--;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < k; i++) {
+        const unsigned char ch = (unsigned char)text[i];
+        if (ch < 0x20 || ch == 0x7f) {
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = hex[ch >> 4];
+            out[o++] = hex[ch & 15];
+        } else {
+            out[o++] = (char)ch;
+        }
+    }
+    if (k < n) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+const char *kpi__quote_char(char out[KPI__QUOTED], const char *text, size_t n)
+{
+    size_t k = n ? 1 : 0;
+    if (k && (unsigned char)text[0] >= 0xc0)
+        while (k < n && k < 4 && ((unsigned char)text[k] & 0xc0) == 0x80)
+            k++;
+    return kpi__quote(out, text, k, k);
+}

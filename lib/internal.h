@@ -53,6 +53,18 @@ void kpi__error_set_path(const char *path);
 /* True when a failure is recorded in the current call. */
 bool kpi__error_pending(void);
 
+/*
+ * Input text as an error message quotes it: at most @most bytes (at most
+ * KPI__QUOTE_MAX, cut at a UTF-8 character boundary and then followed by
+ * "..."), a NUL or other control byte as \xNN, so that the message shows
+ * what the input holds (printf's %.*s would stop at a NUL). Returns @out.
+ */
+#define KPI__QUOTE_MAX 60
+#define KPI__QUOTED (4 * KPI__QUOTE_MAX + 4)
+const char *kpi__quote(char out[KPI__QUOTED], const char *text, size_t n, size_t most);
+/* The one character (UTF-8 sequence) starting @text, of the @n bytes there, quoted so. */
+const char *kpi__quote_char(char out[KPI__QUOTED], const char *text, size_t n);
+
 /* ---- allocation (alloc.c) -------------------------------------------- */
 
 /*

@@ -250,37 +250,12 @@ static kpi_status field_fail(const kpi_csv_batch *b, size_t row, size_t col, kpi
     return code;
 }
 
-/* Room for a field as quote() writes it. */
-#define QUOTED (4 * 40 + 1)
+#define QUOTED KPI__QUOTED
 
-/*
- * A field as an error message shows it: at most 40 bytes (cut at a
- * character boundary), a NUL or other control byte as \xNN so that the
- * message shows what the file holds (printf's %.*s would stop at a NUL).
- */
+/* A field as an error message shows it: its first 40 bytes, see kpi__quote(). */
 static const char *quote(char out[QUOTED], const char *t, size_t n)
 {
-    size_t k = n;
-    if (k > 40) {
-        k = 40;
-        while (k > 0 && ((unsigned char)t[k] & 0xc0) == 0x80)
-            k--;
-    }
-    static const char hex[] = "0123456789abcdef";
-    size_t o = 0;
-    for (size_t i = 0; i < k; i++) {
-        const unsigned char ch = (unsigned char)t[i];
-        if (ch < 0x20 || ch == 0x7f) {
-            out[o++] = '\\';
-            out[o++] = 'x';
-            out[o++] = hex[ch >> 4];
-            out[o++] = hex[ch & 15];
-        } else {
-            out[o++] = (char)ch;
-        }
-    }
-    out[o] = '\0';
-    return out;
+    return kpi__quote(out, t, n, 40);
 }
 
 static kpi_status resolve_columns(ctx *c, const kpi_csv_batch *b)

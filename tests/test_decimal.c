@@ -99,6 +99,29 @@ static void test_dec_parse_errors(void **state)
     assert_int_equal(kpi_dec_parse(NULL, KPI_NTS, NULL), KPI_EINVAL);
 }
 
+/* The message quotes the text as it is: a NUL shows as \x00 (not as the
+ * end of the message), a long text is cut between characters, never inside one. */
+static void test_dec_parse_error_quotes(void **state)
+{
+    (void)state;
+    int64_t v;
+    assert_int_equal(kpi_dec_parse("12\0" "3", 4, &v), KPI_EPARSE);
+    assert_string_equal(kpi_error_message(kpi_error_last()),
+                        "'12\\x003': unexpected character in a number");
+    char text[1 + 25 * 3 + 2] = "a";
+    for (int i = 0; i < 25; i++)
+        memcpy(text + 1 + 3 * i, "\xE4\xB8\x80", 3); /* 一 */
+    memcpy(text + 1 + 75, "x", 2);
+    assert_int_equal(kpi_dec_parse(text, KPI_NTS, &v), KPI_EPARSE);
+    char want[128] = "'a";
+    for (int i = 0; i < 19; i++) /* 1 + 19 * 3 = 58 bytes: the 20th character would pass 60 */
+        strcat(want, "\xE4\xB8\x80");
+    strcat(want, "...': ");
+    const char *msg = kpi_error_message(kpi_error_last());
+    if (strncmp(msg, want, strlen(want)) != 0)
+        fail_msg("message '%s' does not start with '%s'", msg, want);
+}
+
 static void test_money_parse(void **state)
 {
     (void)state;
@@ -421,6 +444,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dec_parse_forms),
         cmocka_unit_test(test_dec_parse_errors),
+        cmocka_unit_test(test_dec_parse_error_quotes),
         cmocka_unit_test(test_money_parse),
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_format_against_printf),

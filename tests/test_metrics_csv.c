@@ -511,7 +511,7 @@ static void test_errors_with_location(void **state)
 }
 
 /* A NUL or control byte in a quoted field shows as \xNN (printf's %.*s
- * stopped at the NUL), and a long field is cut at 40 bytes. */
+ * stopped at the NUL), and a long field is cut at 40 bytes, followed by "...". */
 static void test_error_quotes_bytes(void **state)
 {
     (void)state;
@@ -527,7 +527,7 @@ static void test_error_quotes_bytes(void **state)
     } cases[] = {
         {csv, sizeof csv - 1, "unknown event 'cof\\x00f\\x09ee'"},
         {long_agent, sizeof long_agent - 1,
-         "agent 'A123456789B123456789C123456789D123456789' is not"},
+         "agent 'A123456789B123456789C123456789D123456789...' is not"},
     };
     kpi_metric_registry *reg = registry();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -39,6 +39,10 @@ CSV = {
     "value-sum-overflow.csv": HEAD + b"a1,2026-07-01 09:00:00,payment,9223372036854775807\n"
                               b"a1,2026-07-02 09:00:00,payment,9223372036854775807\n",
     "value-spaces.csv": HEAD + b"a1,2026-07-01 09:00:00,consult, 1\n",
+    "value-nul.csv": HEAD + b"a1,2026-07-01 09:00:00,consult,1\x002\n",
+    "value-fullwidth.csv": HEAD + "a1,2026-07-01 09:00:00,consult,１２\n".encode(),
+    "value-huge-long.csv": HEAD + b"a1,2026-07-01 09:00:00,payment," + b"12345" * 10 + b"\n",
+    "time-fullwidth-offset.csv": HEAD + "a1,2026-07-01T09:00:00＋08:00,consult,1\n".encode(),
     "time-month-13.csv": HEAD + b"a1,2026-13-01 09:00:00,consult,1\n",
     "time-feb-30.csv": HEAD + b"a1,2026-02-30 09:00:00,consult,1\n",
     "time-empty.csv": HEAD + b"a1,,consult,1\n",
