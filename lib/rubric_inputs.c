@@ -1,15 +1,18 @@
 /*
  * rubric_inputs.c - one agent's inputs by name. A handful of names per
  * rubric, so a flat array searched in order is the fastest structure;
- * kpi_inputs_clear() keeps the slots for the next agent.
+ * kpi_inputs_clear() keeps the slots and their names for the next agent,
+ * which sets the same names again: no allocation per input per agent.
  */
 #include <string.h>
 
 #include "rubric_internal.h"
 
+/* values[0, count) are set; values[count, named) hold only a name that
+ * kpi_inputs_clear() kept for reuse. */
 struct kpi_inputs {
     struct kpi__value *values;
-    size_t count, cap;
+    size_t count, named, cap;
 };
 
 kpi_status kpi_inputs_new(kpi_inputs **out)
@@ -24,12 +27,14 @@ kpi_status kpi_inputs_new(kpi_inputs **out)
     return KPI_OK;
 }
 
-static void value_clear(struct kpi__value *v)
+/* Frees what @v owns but its name, which stays. */
+static void value_release(struct kpi__value *v)
 {
-    kpi__free(v->name);
+    char *name = v->name;
     kpi__free(v->label);
     kpi__free(v->list);
     memset(v, 0, sizeof *v);
+    v->name = name;
 }
 
 void kpi_inputs_clear(kpi_inputs *in)
@@ -37,7 +42,7 @@ void kpi_inputs_clear(kpi_inputs *in)
     if (!in)
         return;
     for (size_t i = 0; i < in->count; i++)
-        value_clear(&in->values[i]);
+        value_release(&in->values[i]);
     in->count = 0;
 }
 
@@ -46,6 +51,8 @@ void kpi_inputs_free(kpi_inputs *in)
     if (!in)
         return;
     kpi_inputs_clear(in);
+    for (size_t i = 0; i < in->named; i++)
+        kpi__free(in->values[i].name);
     kpi__free(in->values);
     kpi__free(in);
 }
@@ -68,6 +75,39 @@ const struct kpi__value *kpi__inputs_at(const kpi_inputs *in, size_t i)
     return &in->values[i];
 }
 
+static void swap_values(struct kpi__value *a, struct kpi__value *b)
+{
+    struct kpi__value t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/*
+ * Makes values[count] a slot named @name, not yet counted: a parked one
+ * with that name when there is one, else one with a new name (a parked
+ * name in its way moves to the end). On failure @in is as it was.
+ */
+static kpi_status new_slot(kpi_inputs *in, const char *name)
+{
+    for (size_t j = in->count; j < in->named; j++)
+        if (strcmp(in->values[j].name, name) == 0) {
+            swap_values(&in->values[j], &in->values[in->count]);
+            return KPI_OK;
+        }
+    char *copy = kpi__strdup(name);
+    if (!copy || !kpi__grow((void **)&in->values, &in->cap, in->named, sizeof *in->values)) {
+        kpi__free(copy);
+        return KPI_ENOMEM;
+    }
+    struct kpi__value *slot = &in->values[in->count];
+    if (in->count < in->named)
+        in->values[in->named] = *slot;
+    in->named++;
+    memset(slot, 0, sizeof *slot);
+    slot->name = copy;
+    return KPI_OK;
+}
+
 /*
  * Stores @v (whose label/list the caller allocated) under @name, replacing
  * an earlier value. On failure frees @v's allocations and leaves @in as it was.
@@ -82,23 +122,17 @@ static kpi_status put(kpi_inputs *in, const char *name, struct kpi__value v, con
     struct kpi__value *slot = NULL;
     if (st == KPI_OK) {
         slot = (struct kpi__value *)kpi__inputs_find(in, name);
-        if (!slot && (!kpi__grow((void **)&in->values, &in->cap, in->count, sizeof *in->values) ||
-                      !(v.name = kpi__strdup(name))))
-            st = KPI_ENOMEM;
+        if (!slot && (st = new_slot(in, name)) == KPI_OK)
+            slot = &in->values[in->count++];
     }
     if (st != KPI_OK) {
         kpi__free(v.label);
         kpi__free(v.list);
         return st;
     }
-    if (slot) {
-        v.name = slot->name;
-        slot->name = NULL;
-        value_clear(slot);
-        *slot = v;
-    } else {
-        in->values[in->count++] = v;
-    }
+    value_release(slot);
+    v.name = slot->name;
+    *slot = v;
     return KPI_OK;
 }
 

@@ -1151,6 +1151,67 @@ static void test_allocation_failures(void **state)
     assert_true(n > 20 && n < 1000); /* every allocation was failed once, then it succeeded */
 }
 
+/* kpi_inputs_clear keeps the names: the next agent setting the same inputs,
+ * in any order, allocates nothing, and an input it leaves out is missing. */
+static void test_inputs_reuse(void **state)
+{
+    (void)state;
+    kpi_rubric_builder *b = builder("40", NULL);
+    kpi_rubric_item it = KPI_RUBRIC_ITEM_INIT;
+    it.rule = KPI_RULE_LINEAR;
+    it.target = D("100%");
+    it.id = "x_item";
+    it.input = "x";
+    it.points = D("30");
+    OK(kpi_rubric_builder_item(b, &it));
+    it.id = "y_item";
+    it.input = "y";
+    it.points = D("10");
+    OK(kpi_rubric_builder_item(b, &it));
+    kpi_rubric *r = build(b);
+    kpi_inputs *in;
+    OK(kpi_inputs_new(&in));
+    OK(kpi_inputs_set_number(in, "x", D("50%")));
+    OK(kpi_inputs_set_number(in, "y", D("100%")));
+    kpi_scorecard *card = score(r, in);
+    assert_dec(kpi_scorecard_total(card), "25"); /* 15 + 10 */
+    kpi_scorecard_free(card);
+
+    OK(kpi_set_allocator(failing_malloc, failing_realloc, plain_free, NULL));
+    alloc_budget = 0; /* no allocation may happen */
+    kpi_inputs_clear(in);
+    OK(kpi_inputs_set_number(in, "y", D("50%")));
+    OK(kpi_inputs_set_number(in, "x", D("100%")));
+    OK(kpi_inputs_set_number(in, "x", D("100%"))); /* replacing a value */
+    expect_error(kpi_inputs_set_number(in, "z", D("1")), KPI_ENOMEM, NULL); /* a new name */
+    alloc_budget = -1;
+    card = score(r, in);
+    assert_dec(kpi_scorecard_total(card), "35"); /* 30 + 5: z's failure changed nothing */
+    kpi_scorecard_free(card);
+
+    alloc_budget = 0;
+    kpi_inputs_clear(in);
+    OK(kpi_inputs_set_number(in, "x", D("100%")));
+    alloc_budget = -1;
+    card = score(r, in);
+    kpi_score_line l = line(card, 1);
+    assert_string_equal(l.id, "y_item");
+    assert_int_not_equal(l.status, KPI_LINE_SCORED); /* y was not set for this agent */
+    kpi_scorecard_free(card);
+
+    kpi_inputs_clear(in);
+    OK(kpi_inputs_set_number(in, "w", D("1"))); /* a new name among parked ones */
+    OK(kpi_inputs_set_number(in, "y", D("0")));
+    OK(kpi_inputs_set_number(in, "x", D("100%")));
+    card = score(r, in); /* the rubric declares no inputs: w is not checked */
+    assert_dec(kpi_scorecard_total(card), "30");
+    assert_int_equal(line(card, 1).status, KPI_LINE_SCORED);
+    kpi_scorecard_free(card);
+    OK(kpi_set_allocator(NULL, NULL, NULL, NULL));
+    kpi_inputs_free(in);
+    kpi_rubric_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1173,6 +1234,7 @@ int main(void)
         cmocka_unit_test(test_builder_errors),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_allocation_failures),
+        cmocka_unit_test(test_inputs_reuse),
     };
     return cmocka_run_group_tests_name("rubric", tests, NULL, NULL);
 }
