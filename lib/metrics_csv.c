@@ -250,10 +250,8 @@ static kpi_status field_fail(const kpi_csv_batch *b, size_t row, size_t col, kpi
     return code;
 }
 
-#define QUOTED KPI__QUOTED
-
 /* A field as an error message shows it: its first 40 bytes, see kpi__quote(). */
-static const char *quote(char out[QUOTED], const char *t, size_t n)
+static const char *quote(char out[KPI__QUOTED], const char *t, size_t n)
 {
     return kpi__quote(out, t, n, 40);
 }
@@ -309,7 +307,7 @@ static kpi_status unknown_event(const ctx *c, const kpi_csv_batch *b, size_t row
             used += (size_t)snprintf(known + used, sizeof known - used, "%s%s", used ? ", " : "",
                                      name);
     }
-    char q[QUOTED];
+    char q[KPI__QUOTED];
     return field_fail(b, row, c->ce, KPI_ENOTFOUND, "unknown event '%s'; known events: %s",
                       quote(q, t, n), known);
 }
@@ -353,7 +351,7 @@ static int event_code(ctx *c, const char *t, size_t n)
 
 static kpi_status agent_index(ctx *c, const kpi_csv_batch *b, size_t row, uint32_t *out)
 {
-    char q[QUOTED];
+    char q[KPI__QUOTED];
     const char *t = b->text[row * b->fields + c->ca];
     size_t n = b->len[row * b->fields + c->ca];
     if (n == c->last_len && same_bytes(c->last_id, t, n)) {
@@ -460,7 +458,7 @@ static kpi_status flush(ctx *c)
 /* One row into the columns. */
 static kpi_status convert_row(ctx *c, const kpi_csv_batch *b, size_t r)
 {
-    char q[QUOTED]; /* for error messages */
+    char q[KPI__QUOTED]; /* for error messages */
     const char *const *f = b->text + r * b->fields;
     const size_t *l = b->len + r * b->fields;
     int code = event_code(c, f[c->ce], l[c->ce]);

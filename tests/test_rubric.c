@@ -1157,22 +1157,13 @@ static void test_inputs_reuse(void **state)
 {
     (void)state;
     kpi_rubric_builder *b = builder("40", NULL);
-    kpi_rubric_item it = KPI_RUBRIC_ITEM_INIT;
-    it.rule = KPI_RULE_LINEAR;
-    it.target = D("100%");
-    it.id = "x_item";
-    it.input = "x";
-    it.points = D("30");
-    OK(kpi_rubric_builder_item(b, &it));
-    it.id = "y_item";
-    it.input = "y";
-    it.points = D("10");
-    OK(kpi_rubric_builder_item(b, &it));
+    add_item(b, "x_item", KPI_RULE_SCORE, "x", "30"); /* the input is the points */
+    add_item(b, "y_item", KPI_RULE_SCORE, "y", "10");
     kpi_rubric *r = build(b);
     kpi_inputs *in;
     OK(kpi_inputs_new(&in));
-    OK(kpi_inputs_set_number(in, "x", D("50%")));
-    OK(kpi_inputs_set_number(in, "y", D("100%")));
+    OK(kpi_inputs_set_number(in, "x", D("15")));
+    OK(kpi_inputs_set_number(in, "y", D("10")));
     kpi_scorecard *card = score(r, in);
     assert_dec(kpi_scorecard_total(card), "25"); /* 15 + 10 */
     kpi_scorecard_free(card);
@@ -1180,9 +1171,9 @@ static void test_inputs_reuse(void **state)
     OK(kpi_set_allocator(failing_malloc, failing_realloc, plain_free, NULL));
     alloc_budget = 0; /* no allocation may happen */
     kpi_inputs_clear(in);
-    OK(kpi_inputs_set_number(in, "y", D("50%")));
-    OK(kpi_inputs_set_number(in, "x", D("100%")));
-    OK(kpi_inputs_set_number(in, "x", D("100%"))); /* replacing a value */
+    OK(kpi_inputs_set_number(in, "y", D("5")));
+    OK(kpi_inputs_set_number(in, "x", D("30")));
+    OK(kpi_inputs_set_number(in, "x", D("30"))); /* replacing a value */
     expect_error(kpi_inputs_set_number(in, "z", D("1")), KPI_ENOMEM, NULL); /* a new name */
     alloc_budget = -1;
     card = score(r, in);
@@ -1191,7 +1182,7 @@ static void test_inputs_reuse(void **state)
 
     alloc_budget = 0;
     kpi_inputs_clear(in);
-    OK(kpi_inputs_set_number(in, "x", D("100%")));
+    OK(kpi_inputs_set_number(in, "x", D("30")));
     alloc_budget = -1;
     card = score(r, in);
     kpi_score_line l = line(card, 1);
@@ -1202,7 +1193,7 @@ static void test_inputs_reuse(void **state)
     kpi_inputs_clear(in);
     OK(kpi_inputs_set_number(in, "w", D("1"))); /* a new name among parked ones */
     OK(kpi_inputs_set_number(in, "y", D("0")));
-    OK(kpi_inputs_set_number(in, "x", D("100%")));
+    OK(kpi_inputs_set_number(in, "x", D("30")));
     card = score(r, in); /* the rubric declares no inputs: w is not checked */
     assert_dec(kpi_scorecard_total(card), "30");
     assert_int_equal(line(card, 1).status, KPI_LINE_SCORED);
