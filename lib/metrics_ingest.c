@@ -170,14 +170,14 @@ static bool rows_timed(const kpi_metrics *m, const int64_t *time)
 /*
  * Exact-quantile values of a chunk of rows on their way to their stores:
  * appended in row order (sequential writes), then moved store by store
- * into buffers whose room was reserved before the chunk began. Appending
+ * into buffers whose room was reserved before the window of chunks began. Appending
  * straight to 10 000 buffers from the hot loop costs a cache miss a value.
  */
 typedef struct {
     uint32_t *slot;     /* the store's index in its period: agent * Q + store */
     int64_t *val;
     size_t n, cap;
-    uint32_t *incoming; /* per store: values the chunk may bring */
+    uint32_t *incoming; /* per store: values the window may bring */
     int64_t **next;     /* per store with room reserved: its next free slot */
 } qstage;
 
@@ -353,10 +353,11 @@ static kpi_status run_span(kpi_metrics *m, const uint32_t *agent, const uint16_t
 }
 
 /* Rows per staged chunk, the batches too small to be worth staging, and the
- * most values a chunk may bring one store (kpi__qs_reserve's bound). */
+ * most values a window may bring one store (kpi__qs_reserve's bound, twice
+ * its COMPACT_AT). */
 #define QCHUNK 262144
 #define QSTAGE_MIN 16384
-#define QSTORE_ROOM 1024
+#define QSTORE_ROOM 2048
 
 static void qstage_free(qstage *q)
 {
@@ -366,20 +367,26 @@ static void qstage_free(qstage *q)
     kpi__free(q->next);
 }
 
-/* Moves the staged values to their stores, in row order, through the
- * stores' next free slots (a table small enough to stay in cache, where
- * the stores' headers are not), fetching each slot a few values ahead. */
-static void qstage_flush(qstage *q, kpi__qstore *stores, size_t nstores)
+/* Moves the staged values into the room reserved for them, in row order,
+ * through the stores' next free slots (a table small enough to stay in
+ * cache, where the stores' headers are not), fetching each slot a few
+ * values ahead. */
+static void qstage_flush(qstage *q)
 {
     for (size_t k = 0; k < q->n; k++) {
         if (KPI__LIKELY(k + PREFETCH < q->n))
             __builtin_prefetch(q->next[q->slot[k + PREFETCH]], 1);
         *q->next[q->slot[k]]++ = q->val[k];
     }
+    q->n = 0;
+}
+
+/* After a window's last flush: each store counts the values moved in. */
+static void qstage_settle(const qstage *q, kpi__qstore *stores, size_t nstores)
+{
     for (size_t i = 0; i < nstores; i++)
         if (q->incoming[i])
             stores[i].npend = (uint32_t)(q->next[i] - stores[i].pend);
-    q->n = 0;
 }
 
 /*
@@ -451,31 +458,44 @@ static kpi_status qstage_reserve(kpi_metrics *m, qstage *q, const uint32_t *agen
     return KPI_OK;
 }
 
-/* For accumulators with exact quantiles: chunk by chunk, each in one period
- * (so the rows need no period test), staged. */
+/*
+ * For accumulators with exact quantiles: window by window, each in one
+ * period (so the rows need no period test) and as long as no store would
+ * take more than QSTORE_ROOM values, with room reserved once for all of
+ * it: a month's batch is usually one window, so each buffer is allocated
+ * once at its final size (growing it value by value cost copies and fresh
+ * pages twice over). The window's rows go through staging QCHUNK at a time.
+ */
 static kpi_status run_staged(kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
                              const int64_t *value, const int64_t *time, size_t n, size_t *done)
 {
     const kpi__schema *s = m->s;
     const size_t rows = n < QCHUNK ? n : QCHUNK, most = s->most_nq ? s->most_nq : 1;
+    const size_t nstores = m->agents * s->stores;
     qstage q = {kpi__malloc(rows * most * sizeof *q.slot), kpi__malloc(rows * most * sizeof *q.val),
-                0, rows * most, kpi__malloc(m->agents * s->stores * sizeof *q.incoming),
-                kpi__malloc(m->agents * s->stores * sizeof *q.next)};
+                0, rows * most, kpi__malloc(nstores * sizeof *q.incoming),
+                kpi__malloc(nstores * sizeof *q.next)};
     kpi_status st = q.slot && q.val && q.incoming && q.next ? KPI_OK : KPI_ENOMEM;
     size_t i = 0;
     while (st == KPI_OK && i < n) {
-        size_t end = n - i > QCHUNK ? i + QCHUNK : n, did;
+        const size_t from = i;
+        size_t end = n;
         cursor pc;
         if ((st = qstage_reserve(m, &q, agent, event, time, i, &end, &pc)) != KPI_OK)
             break;
         cursor rows_cur = pc;
-        rows_cur.made = false; /* a failure at the chunk's first row: undone below */
-        st = run_rows(m, agent + i, event + i, value + i, NULL, end - i, rows_cur, &q, &did,
-                      false);
-        qstage_flush(&q, pc.stores, m->agents * s->stores);
-        if (st != KPI_OK && did == 0)
+        rows_cur.made = false; /* a failure at the window's first row: undone below */
+        while (st == KPI_OK && i < end) {
+            const size_t stop = end - i > QCHUNK ? i + QCHUNK : end;
+            size_t did;
+            st = run_rows(m, agent + i, event + i, value + i, NULL, stop - i, rows_cur, &q, &did,
+                          false);
+            qstage_flush(&q);
+            i += did;
+        }
+        qstage_settle(&q, pc.stores, nstores);
+        if (st != KPI_OK && i == from)
             cursor_undo(m, &pc);
-        i += did;
     }
     qstage_free(&q);
     *done = i;
