@@ -430,7 +430,7 @@ static bool fast_time(ctx *c, const char *s, size_t n, int64_t *out)
      * per slot by month and day, not just the last one */
     unsigned slot = ((unsigned char)s[6] * 31u + (unsigned char)s[8] * 10u + (unsigned char)s[9]) %
                     DATE_SLOTS;
-    if (memcmp(c->dates[slot].text, s, 10) != 0) {
+    if (!same_bytes(c->dates[slot].text, s, 10)) {
         int64_t base;
         if (kpi_csv_parse_time(s, 10, c->sh->offset, &base) != KPI_OK) {
             kpi__error_reset();
