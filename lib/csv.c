@@ -470,6 +470,45 @@ kpi_status kpi__csv_parse_block(kpi__csv_parser *P, const unsigned char *buf, si
             P->cur_cap = 0;
         }
         P->row_scratch = P->row_scratch_end = P->scratch_used;
+        if (P->nf && !stop_first) {
+            /* Fast path for the usual record: nf unquoted fields ending in
+             * LF, all before end. Anything else (a quote, a CR, a field
+             * count off, the end of the input, an overlong record) goes
+             * back to the record's start and through the full parse below. */
+            const size_t saved_blk = blk;
+            const uint64_t saved_mask = mask;
+            const char **text = P->cur_text;
+            size_t *flens = P->cur_len;
+            size_t f = rs, k = 0, s;
+            for (;;) {
+                NEXT(s);
+                if (s >= end)
+                    break;
+                text[k] = (const char *)buf + f;
+                flens[k] = s - f;
+                if (buf[s] == delim && k + 1 < P->nf) {
+                    k++;
+                    f = s + 1;
+                    continue;
+                }
+                if (buf[s] == '\n' && k + 1 == P->nf && s > rs && s - rs <= P->max_record) {
+                    const size_t r = P->rows;
+                    P->line[r] = ln;
+                    P->offset[r] = base + (long long)rs;
+                    P->row_text[r] = (const char *)buf + rs;
+                    P->row_len[r] = s - rs;
+                    P->rows = r + 1;
+                    ln++;
+                    rs = s + 1;
+                    if (P->rows == P->batch_rows && (st = flush(P)))
+                        goto out;
+                    goto next_record;
+                }
+                break;
+            }
+            blk = saved_blk;
+            mask = saved_mask;
+        }
         size_t term;    /* where the record's terminator starts */
         size_t next_rs; /* where the next record starts */
         bool at_eof = false;

@@ -238,6 +238,7 @@ static const bad_case bad_cases[] = {
     {"名,值\n张三,\"1\"x\n", 1, 1 << 20, KPI_EPARSE, 2, 7, 18, "after a closing quote"},
     /* record length limit (16 bytes here) */
     {"a,b\n0123456789,0123456789\n", 1, 16, KPI_ELIMIT, 2, 17, 20, "max_record_bytes"},
+    {"a,b\n01234567,01234567\n", 1, 16, KPI_ELIMIT, 2, 17, 20, "max_record_bytes"}, /* by one */
     {"a\n\"0123456789\n0123456789\"\n", 1, 16, KPI_ELIMIT, 3, 5, 18, "max_record_bytes"},
     {"a\n\"0123456789012345678", 1, 16, KPI_ELIMIT, 2, 17, 18, "max_record_bytes"},
     /* invalid UTF-8: a stray continuation byte, an overlong, a surrogate, a cut sequence */
@@ -276,11 +277,17 @@ static void test_bad_csv(void **state)
         check_bad(c, parse_fed(c->in, strlen(c->in), &o, &k, &one, 1), "byte by byte");
         sink_free(&k);
     }
-    /* max_fields limits the first record */
-    kpi_csv_options o = opts_with(1, 1 << 20, 512);
-    o.max_fields = 3;
+    /* a record of exactly max_record_bytes passes (its LF not counted) */
+    kpi_csv_options o = opts_with(1, 16, 512);
     sink k = {0};
-    outcome r = parse_all("a,b,c,d\n", 8, &o, &k);
+    outcome r = parse_all("a,b\n0123456,01234567\n1,2\n", 25, &o, &k);
+    assert_int_equal(r.st, KPI_OK);
+    assert_string_equal(k.s, "2@4|7:0123456|8:01234567\n3@21|1:1|1:2\n");
+    sink_free(&k);
+    /* max_fields limits the first record */
+    o = opts_with(1, 1 << 20, 512);
+    o.max_fields = 3;
+    r = parse_all("a,b,c,d\n", 8, &o, &k);
     assert_int_equal(r.st, KPI_ELIMIT);
     assert_true(r.line == 1 && r.col == 7 && r.offset == 6);
     assert_non_null(strstr(r.msg, "max_fields"));
