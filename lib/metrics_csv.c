@@ -455,8 +455,10 @@ static kpi_status flush(ctx *c)
     return st;
 }
 
-/* One row into the columns. */
-static kpi_status convert_row(ctx *c, const kpi_csv_batch *b, size_t r)
+/* One row into the columns; inlined into the batch loop (a call per row
+ * cost 15 of its ~250 instructions). */
+static inline __attribute__((always_inline)) kpi_status
+convert_row(ctx *c, const kpi_csv_batch *b, size_t r)
 {
     char q[KPI__QUOTED]; /* for error messages */
     const char *const *f = b->text + r * b->fields;
