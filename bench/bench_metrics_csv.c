@@ -14,12 +14,18 @@
  *       response time, so memory follows the data; "sketch" makes that
  *       p90 a sketch and "counters" drops it: then the peak must not grow
  *       with the file.
+ *   bench_metrics_csv --once FILE
+ *       one kpi_metrics_ingest_csv on one thread and nothing else, for
+ *       counting its instructions (deterministic, unlike the clock):
+ *       valgrind --tool=cachegrind --cache-sim=no bench_metrics_csv --once
+ *       FILE, then cg_annotate for the split by function.
  *
  * Make the data with build/examples/gen_events --agents 10000 --months 1
  * --scale N (N = 2.68 gives about 10^7 rows, 13.4 about 5*10^7).
  * Each in-memory stage runs three times; the best is printed.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,10 +124,30 @@ static int stream(const char *path, kpi_metric_registry *reg)
     return 0;
 }
 
+/* Seconds of one kpi_metrics_ingest_csv of @data into fresh accumulators. */
+static double ingest_once(const kpi_metric_registry *reg, const char *data, size_t len,
+                          unsigned threads, kpi_metrics_csv_result *r)
+{
+    kpi_metrics *m;
+    kpi_agents *ag;
+    if (kpi_metrics_new(&m, reg, NULL) || kpi_agents_new(&ag))
+        die("new");
+    kpi_metrics_csv_options o = KPI_METRICS_CSV_OPTIONS_INIT;
+    o.flags = KPI_METRICS_CSV_ADD_AGENTS;
+    o.threads = threads;
+    double t0 = now();
+    if (kpi_metrics_ingest_csv(m, ag, data, len, &o, r))
+        die("ingest");
+    double t1 = now();
+    kpi_metrics_free(m);
+    kpi_agents_free(ag);
+    return t1 - t0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return fputs("usage: bench_metrics_csv [--stream] FILE\n", stderr), 2;
+        return fputs("usage: bench_metrics_csv [--stream|--once] FILE\n", stderr), 2;
     kpi_metric_registry *reg;
     if (kpi_metric_registry_new(&reg, KPI_REGISTRY_BUILTINS))
         die("registry");
@@ -134,9 +160,11 @@ int main(int argc, char **argv)
         kpi_metric_registry_free(reg);
         return rc;
     }
-    FILE *f = fopen(argv[1], "rb");
+    const bool once = !strcmp(argv[1], "--once") && argc > 2;
+    const char *path = once ? argv[2] : argv[1];
+    FILE *f = fopen(path, "rb");
     if (!f)
-        return perror(argv[1]), 1;
+        return perror(path), 1;
     fseek(f, 0, SEEK_END);
     size_t len = (size_t)ftell(f);
     fseek(f, 0, SEEK_SET);
@@ -144,10 +172,17 @@ int main(int argc, char **argv)
     if (!data || fread(data, 1, len, f) != len)
         return fputs("read failed\n", stderr), 1;
     fclose(f);
+    kpi_metrics_csv_result r = KPI_METRICS_CSV_RESULT_INIT;
+    if (once) {
+        double took = ingest_once(reg, data, len, 1, &r);
+        printf("%s: %llu rows, one thread, %.3f s\n", path, (unsigned long long)r.rows, took);
+        kpi_metric_registry_free(reg);
+        free(data);
+        return 0;
+    }
 
     double plain = 1e9, parse[3] = {1e9, 1e9, 1e9}, ingest[3] = {1e9, 1e9, 1e9};
     volatile size_t sink = 0;
-    kpi_metrics_csv_result r = KPI_METRICS_CSV_RESULT_INIT;
     for (int round = 0; round < 3; round++) {
         double t0 = now();
         size_t lines = 0;
@@ -165,20 +200,8 @@ int main(int argc, char **argv)
             parse[th] = t1 - t0 < parse[th] ? t1 - t0 : parse[th];
             sink += rows;
 
-            kpi_metrics *m;
-            kpi_agents *ag;
-            if (kpi_metrics_new(&m, reg, NULL) || kpi_agents_new(&ag))
-                die("new");
-            kpi_metrics_csv_options o = KPI_METRICS_CSV_OPTIONS_INIT;
-            o.flags = KPI_METRICS_CSV_ADD_AGENTS;
-            o.threads = th;
-            t0 = now();
-            if (kpi_metrics_ingest_csv(m, ag, data, len, &o, &r))
-                die("ingest");
-            t1 = now();
-            ingest[th] = t1 - t0 < ingest[th] ? t1 - t0 : ingest[th];
-            kpi_metrics_free(m);
-            kpi_agents_free(ag);
+            const double took = ingest_once(reg, data, len, th, &r);
+            ingest[th] = took < ingest[th] ? took : ingest[th];
         }
     }
     printf("%s: %zu bytes, %llu rows, %llu agents\n", argv[1], len, (unsigned long long)r.rows,
