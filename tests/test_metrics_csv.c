@@ -201,6 +201,61 @@ static void test_sample_matches_columns(void **state)
 }
 
 /*
+ * The conversion caches the last minute and 64 dates; a time is only seen
+ * through its period, so each row here sits next to one with the same
+ * clock time on another day (each digit of the date differing in turn),
+ * or at the other end of the same day, and days are the periods: a cache hit
+ * taken for the wrong date moves a row to another day.
+ */
+static void test_time_caches_by_day(void **state)
+{
+    (void)state;
+    static const char *const dates[] = {
+        "2026-07-31", "2026-07-30", "1026-07-30", "2026-08-31", "2026-07-21", "2026-06-30", "2025-07-31",
+        "2016-07-31", "2026-12-31", "2027-01-01", "2026-07-01", "2026-07-11", "2026-10-31"};
+    static const char *const clocks[] = {"12:34:56", "12:34:57", "23:59:59", "00:00:00",
+                                         "12:34:05", "23:59:58"};
+    size_t cap = 64 + 64 * 2 * 13 * 6 * 2, k = 0;
+    char *csv = malloc(cap);
+    assert_non_null(csv);
+    k += (size_t)snprintf(csv + k, cap - k, "agent,time,event,value\n");
+    for (int round = 0; round < 2; round++) /* the second time every date is cached */
+        for (size_t c = 0; c < 6; c++)
+            for (size_t d = 0; d < 13; d++) /* same clock, the next date: the minute cache */
+                k += (size_t)snprintf(csv + k, cap - k, "A%d,%s %s,consult,1\n", (int)(d % 3),
+                                      dates[(d + (size_t)round) % 13], clocks[c]);
+    for (size_t d = 0; d < 13; d++) /* both ends of each day */
+        k += (size_t)snprintf(csv + k, cap - k, "A0,%s 23:59:59,reply,40\nA0,%s 00:00:00,reply,41\n",
+                              dates[d], dates[d]);
+    assert_true(k < cap);
+    char *copy = strdup(csv);
+    kpi_metric_registry *reg = registry();
+    kpi_agents *ag1, *ag2;
+    assert_int_equal(kpi_agents_new(&ag1), KPI_OK);
+    assert_int_equal(kpi_agents_new(&ag2), KPI_OK);
+    kpi_metrics_options daily = KPI_METRICS_OPTIONS_INIT;
+    daily.period = KPI_PERIOD_DAY;
+    kpi_metrics *by_csv, *by_cols;
+    assert_int_equal(kpi_metrics_new(&by_csv, reg, &daily), KPI_OK);
+    assert_int_equal(kpi_metrics_new(&by_cols, reg, &daily), KPI_OK);
+    kpi_metrics_csv_options o = KPI_METRICS_CSV_OPTIONS_INIT;
+    o.flags = KPI_METRICS_CSV_ADD_AGENTS;
+    ingest_ok(by_csv, ag1, csv, k, &o, NULL);
+    cols c = plain_parse(copy, reg, ag2);
+    assert_int_equal(kpi_metrics_add_batch(by_cols, c.a, c.e, c.v, c.t, c.n), KPI_OK);
+    assert_int_equal(kpi_metrics_period_count(by_csv), 13);
+    assert_true(same_state(by_csv, by_cols));
+    kpi_metrics_free(by_csv);
+    kpi_metrics_free(by_cols);
+    kpi_agents_free(ag1);
+    kpi_agents_free(ag2);
+    kpi_metric_registry_free(reg);
+    cols_free(&c);
+    free(copy);
+    free(csv);
+}
+
+/*
  * A file over 3 MiB, so that two and three threads really split it: the
  * sample, then the sample again with the agents renamed (B001...) so that
  * new agents first appear in a later chunk, and quoted fields.
@@ -699,6 +754,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sample_matches_columns),
+        cmocka_unit_test(test_time_caches_by_day),
         cmocka_unit_test(test_threads_identical),
         cmocka_unit_test(test_stream_odd_pieces),
         cmocka_unit_test(test_columns_and_flags),
