@@ -385,6 +385,8 @@ static kpi_status first_record_done(kpi__csv_parser *P, size_t nfields, bool *wa
     return KPI_OK;
 }
 
+bool kpi__csv_fast_records = true;
+
 /*
  * Parses buf[0..len), which starts at a record start at stream offset
  * @base and line *line. Complete records are delivered; *consumed is where
@@ -470,7 +472,7 @@ kpi_status kpi__csv_parse_block(kpi__csv_parser *P, const unsigned char *buf, si
             P->cur_cap = 0;
         }
         P->row_scratch = P->row_scratch_end = P->scratch_used;
-        if (P->nf && !stop_first) {
+        if (P->nf && !stop_first && kpi__csv_fast_records) {
             /* Fast path for the usual record: nf unquoted fields ending in
              * LF, all before end. Anything else (a quote, a CR, a field
              * count off, the end of the input, an overlong record) goes

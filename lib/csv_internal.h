@@ -59,4 +59,9 @@ kpi_status kpi__csv_parse_block(kpi__csv_parser *P, const unsigned char *buf, si
                                 bool final, long long base, long long *line, size_t *consumed,
                                 bool stop_first);
 
+/* Whether kpi__csv_parse_block() takes its fast path for plain records
+ * (true). Only tests turn it off, to compare the two paths on the same
+ * bytes; nothing else may write it. */
+extern bool kpi__csv_fast_records;
+
 #endif /* KPISCORE_CSV_INTERNAL_H */

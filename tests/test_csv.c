@@ -561,6 +561,91 @@ static char *make_events(size_t rows, size_t *len, int trap)
     return s;
 }
 
+/*
+ * The fast path for plain records against the full parser on the same
+ * bytes: random files of a few records mixing plain rows with quotes, CRs,
+ * empty lines, ragged rows and long fields, parsed whole and fed in random
+ * pieces, with and without the fast path, under a small record limit:
+ * every field, line, offset and error (status, position, message) alike.
+ */
+static void parse_both_ways(const char *in, size_t n, size_t max_record, size_t piece,
+                            bool fast, sink *whole, sink *fed, outcome *ow, outcome *of)
+{
+    kpi__csv_fast_records = fast;
+    kpi_csv_options o = opts_with(rnd(2), max_record, 1 + rnd(4));
+    *ow = parse_all(in, n, &o, whole);
+    *of = parse_fed(in, n, &o, fed, &piece, 1);
+    kpi__csv_fast_records = true;
+}
+
+static void same_outcome(const char *in, const char *how, outcome a, outcome b, const sink *ka,
+                         const sink *kb)
+{
+    if (a.st != b.st || a.line != b.line || a.col != b.col || a.offset != b.offset ||
+        strcmp(a.msg, b.msg) != 0 || strcmp(ka->s ? ka->s : "", kb->s ? kb->s : "") != 0)
+        fail_msg("input '%s' (%s): fast %s %ld:%ld @%lld '%s'\n%s\nfull %s %ld:%ld @%lld "
+                 "'%s'\n%s",
+                 in, how, kpi_status_str(a.st), a.line, a.col, a.offset, a.msg,
+                 ka->s ? ka->s : "", kpi_status_str(b.st), b.line, b.col, b.offset, b.msg,
+                 kb->s ? kb->s : "");
+}
+
+static void test_fast_path_equals_full(void **state)
+{
+    (void)state;
+    static const char *tokens[] = {"a", "bb", "0123456789", "\xE5\xBC\xA0", ",", ",", ",",
+                                   "\n", "\n", "\r\n", "\"", "\"q\"", "\"x,\ny\"", "\r",
+                                   "\"\"", "\n\n"};
+    const size_t ntok = sizeof tokens / sizeof tokens[0];
+    int ok = 0, bad = 0;
+    for (int iter = 0; iter < 20000; iter++) {
+        char in[256];
+        size_t n = 0;
+        /* a header or first row of 1 to 3 fields, then records mostly of as many */
+        unsigned nf = 1 + rnd(3);
+        for (unsigned f = 0; f < nf; f++)
+            n += (size_t)snprintf(in + n, sizeof in - n, "%sh%u", f ? "," : "", f);
+        in[n++] = '\n';
+        for (unsigned rec = rnd(8); rec > 0 && n < 160; rec--) {
+            if (rnd(4) == 0) { /* anything */
+                for (unsigned t = 1 + rnd(6); t > 0 && n < 160; t--) {
+                    const char *tok = tokens[rnd((unsigned)ntok)];
+                    memcpy(in + n, tok, strlen(tok));
+                    n += strlen(tok);
+                }
+                continue;
+            }
+            unsigned fields = rnd(5) == 0 ? 1 + rnd(4) : nf; /* sometimes ragged */
+            for (unsigned f = 0; f < fields; f++) {
+                const char *tok = tokens[rnd(4)]; /* plain text */
+                n += (size_t)snprintf(in + n, sizeof in - n, "%s%s", f ? "," : "", tok);
+            }
+            if (rnd(6)) /* a line end, or the input ends in the record */
+                in[n++] = '\n';
+        }
+        in[n] = '\0';
+        const size_t max_record = rnd(3) == 0 ? 16 + rnd(20) : 1 << 20;
+        const size_t piece = 1 + rnd(40);
+        const uint64_t saved = rng; /* both runs draw the same options */
+        sink fw = {0}, ff = {0}, sw = {0}, sf = {0};
+        outcome a, b, c, d;
+        parse_both_ways(in, n, max_record, piece, true, &fw, &ff, &a, &b);
+        rng = saved;
+        parse_both_ways(in, n, max_record, piece, false, &sw, &sf, &c, &d);
+        same_outcome(in, "whole", a, c, &fw, &sw);
+        same_outcome(in, "in pieces", b, d, &ff, &sf);
+        if (a.st == KPI_OK)
+            ok++;
+        else
+            bad++;
+        sink_free(&fw);
+        sink_free(&ff);
+        sink_free(&sw);
+        sink_free(&sf);
+    }
+    assert_true(ok > 3000 && bad > 3000);
+}
+
 static void test_parallel_equals_one_thread(void **state)
 {
     (void)state;
@@ -835,6 +920,7 @@ int main(void)
         cmocka_unit_test(test_every_split_position),
         cmocka_unit_test(test_stream_large),
         cmocka_unit_test(test_differential_libcsv),
+        cmocka_unit_test(test_fast_path_equals_full),
         cmocka_unit_test(test_parallel_equals_one_thread),
         cmocka_unit_test(test_parse_int64),
         cmocka_unit_test(test_parse_time),
