@@ -130,8 +130,13 @@ static kpi_metric_registry *registry(int with_quantile)
 
 int main(int argc, char **argv)
 {
-    size_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 50000000;
-    uint32_t agents = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) : 10000;
+    char *end = NULL;
+    size_t n = argc > 1 ? strtoull(argv[1], &end, 10) : 50000000;
+    if (argc > 1 && (*end || !n))
+        return fputs("usage: bench_metrics [ROWS [AGENTS]]   (default 50000000 10000)\n", stderr), 2;
+    uint32_t agents = argc > 2 ? (uint32_t)strtoul(argv[2], &end, 10) : 10000;
+    if (argc > 2 && (*end || !agents))
+        return fputs("bench_metrics: AGENTS must be a positive number\n", stderr), 2;
     uint32_t *a = malloc(n * sizeof *a);
     uint16_t *e = malloc(n * sizeof *e);
     int64_t *v = malloc(n * sizeof *v), *t = malloc(n * sizeof *t);
