@@ -86,6 +86,17 @@ static kpi_metric_registry *registry(const char *mode)
     return reg;
 }
 
+/* Empty accumulators and agent map, and options adding every agent seen. */
+static kpi_metrics_csv_options fresh(const kpi_metric_registry *reg, kpi_metrics **m,
+                                     kpi_agents **ag)
+{
+    if (kpi_metrics_new(m, reg, NULL) || kpi_agents_new(ag))
+        die("new");
+    kpi_metrics_csv_options o = KPI_METRICS_CSV_OPTIONS_INIT;
+    o.flags = KPI_METRICS_CSV_ADD_AGENTS;
+    return o;
+}
+
 static int stream(const char *path, kpi_metric_registry *reg)
 {
     FILE *f = fopen(path, "rb");
@@ -93,10 +104,7 @@ static int stream(const char *path, kpi_metric_registry *reg)
         return perror(path), 1;
     kpi_metrics *m;
     kpi_agents *ag;
-    if (kpi_metrics_new(&m, reg, NULL) || kpi_agents_new(&ag))
-        die("new");
-    kpi_metrics_csv_options o = KPI_METRICS_CSV_OPTIONS_INIT;
-    o.flags = KPI_METRICS_CSV_ADD_AGENTS;
+    kpi_metrics_csv_options o = fresh(reg, &m, &ag);
     o.source = path;
     kpi_metrics_csv *s;
     if (kpi_metrics_csv_new(&s, m, ag, &o))
@@ -130,10 +138,7 @@ static double ingest_once(const kpi_metric_registry *reg, const char *data, size
 {
     kpi_metrics *m;
     kpi_agents *ag;
-    if (kpi_metrics_new(&m, reg, NULL) || kpi_agents_new(&ag))
-        die("new");
-    kpi_metrics_csv_options o = KPI_METRICS_CSV_OPTIONS_INIT;
-    o.flags = KPI_METRICS_CSV_ADD_AGENTS;
+    kpi_metrics_csv_options o = fresh(reg, &m, &ag);
     o.threads = threads;
     double t0 = now();
     if (kpi_metrics_ingest_csv(m, ag, data, len, &o, r))

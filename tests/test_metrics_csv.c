@@ -129,6 +129,38 @@ static void cols_free(cols *c)
     free(c->t);
 }
 
+/* @csv ingested into daily accumulators (every local midnight a boundary)
+ * equals its columns read by plain_parse(); it spans @days days. */
+static void expect_daily_same(const char *csv, size_t len, size_t days)
+{
+    char *copy = strdup(csv);
+    assert_non_null(copy);
+    kpi_metric_registry *reg = registry();
+    kpi_agents *ag1, *ag2;
+    assert_int_equal(kpi_agents_new(&ag1), KPI_OK);
+    assert_int_equal(kpi_agents_new(&ag2), KPI_OK);
+    kpi_metrics_options daily = KPI_METRICS_OPTIONS_INIT;
+    daily.period = KPI_PERIOD_DAY;
+    kpi_metrics *by_csv, *by_cols;
+    assert_int_equal(kpi_metrics_new(&by_csv, reg, &daily), KPI_OK);
+    assert_int_equal(kpi_metrics_new(&by_cols, reg, &daily), KPI_OK);
+    kpi_metrics_csv_options o = KPI_METRICS_CSV_OPTIONS_INIT;
+    o.flags = KPI_METRICS_CSV_ADD_AGENTS;
+    ingest_ok(by_csv, ag1, csv, len, &o, NULL);
+    cols c = plain_parse(copy, reg, ag2);
+    assert_int_equal(kpi_metrics_add_batch(by_cols, c.a, c.e, c.v, c.t, c.n), KPI_OK);
+    assert_int_equal(kpi_metrics_period_count(by_csv), days);
+    assert_true(same_agents(ag1, ag2));
+    assert_true(same_state(by_csv, by_cols));
+    kpi_metrics_free(by_csv);
+    kpi_metrics_free(by_cols);
+    kpi_agents_free(ag1);
+    kpi_agents_free(ag2);
+    kpi_metric_registry_free(reg);
+    cols_free(&c);
+    free(copy);
+}
+
 /* ---- the bundled sample ------------------------------------------------- */
 
 static void test_sample_matches_columns(void **state)
@@ -177,17 +209,7 @@ static void test_sample_matches_columns(void **state)
     assert_true(same_state(again, by_cols));
 
     /* by day too: every local midnight is a boundary */
-    kpi_metrics_options daily = KPI_METRICS_OPTIONS_INIT;
-    daily.period = KPI_PERIOD_DAY;
-    kpi_metrics *d1, *d2;
-    assert_int_equal(kpi_metrics_new(&d1, reg, &daily), KPI_OK);
-    assert_int_equal(kpi_metrics_new(&d2, reg, &daily), KPI_OK);
-    ingest_ok(d1, ag1, csv, len, &strict, NULL);
-    assert_int_equal(kpi_metrics_add_batch(d2, c.a, c.e, c.v, c.t, c.n), KPI_OK);
-    assert_int_equal(kpi_metrics_period_count(d1), 92);
-    assert_true(same_state(d1, d2));
-    kpi_metrics_free(d1);
-    kpi_metrics_free(d2);
+    expect_daily_same(csv, len, 92);
 
     kpi_metrics_free(again);
     kpi_metrics_free(by_csv);
@@ -228,30 +250,7 @@ static void test_time_caches_by_day(void **state)
         k += (size_t)snprintf(csv + k, cap - k, "A0,%s 23:59:59,reply,40\nA0,%s 00:00:00,reply,41\n",
                               dates[d], dates[d]);
     assert_true(k < cap);
-    char *copy = strdup(csv);
-    kpi_metric_registry *reg = registry();
-    kpi_agents *ag1, *ag2;
-    assert_int_equal(kpi_agents_new(&ag1), KPI_OK);
-    assert_int_equal(kpi_agents_new(&ag2), KPI_OK);
-    kpi_metrics_options daily = KPI_METRICS_OPTIONS_INIT;
-    daily.period = KPI_PERIOD_DAY;
-    kpi_metrics *by_csv, *by_cols;
-    assert_int_equal(kpi_metrics_new(&by_csv, reg, &daily), KPI_OK);
-    assert_int_equal(kpi_metrics_new(&by_cols, reg, &daily), KPI_OK);
-    kpi_metrics_csv_options o = KPI_METRICS_CSV_OPTIONS_INIT;
-    o.flags = KPI_METRICS_CSV_ADD_AGENTS;
-    ingest_ok(by_csv, ag1, csv, k, &o, NULL);
-    cols c = plain_parse(copy, reg, ag2);
-    assert_int_equal(kpi_metrics_add_batch(by_cols, c.a, c.e, c.v, c.t, c.n), KPI_OK);
-    assert_int_equal(kpi_metrics_period_count(by_csv), 13);
-    assert_true(same_state(by_csv, by_cols));
-    kpi_metrics_free(by_csv);
-    kpi_metrics_free(by_cols);
-    kpi_agents_free(ag1);
-    kpi_agents_free(ag2);
-    kpi_metric_registry_free(reg);
-    cols_free(&c);
-    free(copy);
+    expect_daily_same(csv, k, 13);
     free(csv);
 }
 
