@@ -170,8 +170,9 @@ static bool rows_timed(const kpi_metrics *m, const int64_t *time)
 /*
  * Exact-quantile values of a chunk of rows on their way to their stores:
  * appended in row order (sequential writes), then moved store by store
- * into buffers whose room was reserved before the window of chunks began. Appending
- * straight to 10 000 buffers from the hot loop costs a cache miss a value.
+ * into buffers whose room was reserved before the window of chunks began.
+ * Appending straight to 10 000 buffers from the hot loop costs a cache
+ * miss a value.
  */
 typedef struct {
     uint32_t *slot;     /* the store's index in its period: agent * Q + store */
