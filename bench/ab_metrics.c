@@ -7,7 +7,8 @@
  * Loads both libraries (dlopen, each with its own symbols), builds the data
  * of bench_metrics once (default 5e7 rows, 10 000 agents), then alternates
  * the two builds (ABBA order) for each round: the counters pass, the
- * ingest with the exact quantile, and kpi_metrics_compact. Prints each
+ * ingest with the exact quantile, kpi_metrics_compact, and the ingest with
+ * the quantile as a sketch. Prints each
  * stage's best and mean CPU seconds per build and the new/old ratios. A
  * ratio below 1 means the new build is faster. Both builds must take the
  * same API (this file's kpiscore.h).
@@ -38,7 +39,7 @@ typedef struct {
                             const int64_t *, size_t);
     kpi_status (*compact)(kpi_metrics *);
     void (*metrics_free)(kpi_metrics *);
-    kpi_metric_registry *lean, *full; /* without and with the exact quantile */
+    kpi_metric_registry *lean, *full, *sketched; /* no quantile, exact, sketch */
 } build;
 
 static double cpu(void)
@@ -64,7 +65,8 @@ static void die(const char *what)
     exit(1);
 }
 
-/* Every built-in metric, without (0) or with (1) the exact quantile, as bench_metrics. */
+/* Every built-in metric, without the quantile (0), with it exact (1) or as
+ * a sketch (2), as bench_metrics. */
 static kpi_metric_registry *registry(const build *b, int with_quantile)
 {
     kpi_metric_registry *all, *reg;
@@ -74,7 +76,12 @@ static kpi_metric_registry *registry(const build *b, int with_quantile)
         const kpi_metric_def *d = b->registry_def(all, i);
         if (d->kind == KPI_METRIC_QUANTILE && !with_quantile)
             continue;
-        if (b->registry_add(reg, d, NULL))
+        kpi_metric_def def = *d;
+        if (d->kind == KPI_METRIC_QUANTILE && with_quantile == 2) {
+            def.kind = KPI_METRIC_QUANTILE_SKETCH;
+            def.method = KPI_QUANTILE_LOWER;
+        }
+        if (b->registry_add(reg, &def, NULL))
             die("registry add");
     }
     b->registry_free(all);
@@ -99,9 +106,10 @@ static void load(build *b, const char *path)
     *(void **)&b->metrics_free = sym(lib, path, "kpi_metrics_free");
     b->lean = registry(b, 0);
     b->full = registry(b, 1);
+    b->sketched = registry(b, 2);
 }
 
-enum { COUNTERS, QUANTILE, COMPACT, STAGES };
+enum { COUNTERS, QUANTILE, COMPACT, SKETCH, STAGES };
 
 /* A new accumulator of @reg holding the rows; *took: CPU seconds of the add. */
 static kpi_metrics *ingest(const build *b, const kpi_metric_registry *reg,
@@ -155,12 +163,15 @@ int main(int argc, char **argv)
                 die("compact");
             took[COMPACT] = cpu() - c;
             bk->metrics_free(m);
+            m = ingest(bk, bk->sketched, &o, a, e, v, t, n, &took[SKETCH]);
+            bk->metrics_free(m);
             for (int j = 0; j < STAGES; j++) {
                 best[k][j] = took[j] < best[k][j] ? took[j] : best[k][j];
                 sum[k][j] += took[j];
             }
         }
-    static const char *names[STAGES] = {"counters", "quantile ingest", "compact"};
+    static const char *names[STAGES] = {"counters", "quantile ingest", "compact",
+                                        "sketch ingest"};
     printf("%zu rows, %u agents, %d rounds; CPU seconds\n", n, agents, rounds);
     printf("%-16s %9s %9s %9s %9s %9s %9s\n", "stage", "old best", "old mean", "new best",
            "new mean", "best n/o", "mean n/o");
@@ -171,6 +182,7 @@ int main(int argc, char **argv)
     for (int k = 0; k < 2; k++) {
         b[k].registry_free(b[k].lean);
         b[k].registry_free(b[k].full);
+        b[k].registry_free(b[k].sketched);
     }
     free(a);
     free(e);

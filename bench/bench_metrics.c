@@ -17,6 +17,7 @@
  *              of every agent read back (ingest, then each read selecting in
  *              the agent's unsorted values); kpi_metrics_compact (sorting
  *              every agent's values) and reading again is timed apart
+ *   sketch     the same with the p90 as a sketch (alpha 1 %), read back
  *   2 threads  counters split over two threads and merged
  * Each stage runs three times; the best is printed, as wall-clock time and
  * as the process's CPU time (on a loaded machine the wall clock also counts
@@ -111,7 +112,8 @@ static int64_t read_p90s(const kpi_metrics *m, uint32_t agents, size_t p90)
     return sum;
 }
 
-/* Every built-in metric, without (0) or with (1) the exact quantile. */
+/* Every built-in metric, without the quantile (0), with it exact (1) or as
+ * a sketch (2). */
 static kpi_metric_registry *registry(int with_quantile)
 {
     kpi_metric_registry *all, *reg;
@@ -121,7 +123,12 @@ static kpi_metric_registry *registry(int with_quantile)
         const kpi_metric_def *d = kpi_metric_registry_def(all, i);
         if (d->kind == KPI_METRIC_QUANTILE && !with_quantile)
             continue;
-        if (kpi_metric_registry_add(reg, d, NULL))
+        kpi_metric_def def = *d;
+        if (d->kind == KPI_METRIC_QUANTILE && with_quantile == 2) {
+            def.kind = KPI_METRIC_QUANTILE_SKETCH;
+            def.method = KPI_QUANTILE_LOWER;
+        }
+        if (kpi_metric_registry_add(reg, &def, NULL))
             die("add");
     }
     kpi_metric_registry_free(all);
@@ -145,17 +152,17 @@ int main(int argc, char **argv)
     size_t replies = bench_rows(n, agents, a, e, v, t);
     printf("rows %zu, agents %u, response times %zu\n", n, agents, replies);
 
-    stage plain = {1e9, 1e9, 0, 0}, cnt = plain, qs = plain, mt = plain, ref88 = plain,
+    stage plain = {1e9, 1e9, 0, 0}, cnt = plain, qs = plain, sk = plain, mt = plain, ref88 = plain,
           ref64 = plain;
     double best_read = 1e9, best_sorted = 1e9;
     volatile int64_t sink = 0;
-    kpi_metric_registry *lean = registry(0), *full = registry(1);
+    kpi_metric_registry *lean = registry(0), *full = registry(1), *sketched = registry(2);
     kpi_metrics_options o = KPI_METRICS_OPTIONS_INIT;
     o.agents = agents;
     size_t p90;
     if (kpi_metric_registry_find(full, "response_time_p90", &p90))
         die("find");
-    size_t mem_cnt = 0, mem_q = 0, mem_sorted = 0;
+    size_t mem_cnt = 0, mem_q = 0, mem_sorted = 0, mem_sk = 0;
     for (int round = 0; round < 3; round++) {
         stage_start(&plain);
         int64_t s = 0;
@@ -203,6 +210,16 @@ int main(int argc, char **argv)
         mem_sorted = kpi_metrics_memory(m);
         kpi_metrics_free(m);
 
+        if (kpi_metrics_new(&m, sketched, &o))
+            die("new");
+        stage_start(&sk);
+        if (kpi_metrics_add_batch(m, a, e, v, t, n))
+            die("add");
+        sink += read_p90s(m, agents, p90); /* the same position in this registry */
+        stage_stop(&sk);
+        mem_sk = kpi_metrics_memory(m);
+        kpi_metrics_free(m);
+
         if (kpi_metrics_new(&m, lean, &o))
             die("new");
         stage_start(&mt);
@@ -227,16 +244,20 @@ int main(int argc, char **argv)
            "+ exact p90 of every agent", qs.wall, n / qs.wall, qs.cpu, n / qs.cpu, qs.wall / cnt.wall,
            qs.cpu / cnt.cpu, best_read);
     printf("%-30s %8.3f s (not in the stage)\n", "  kpi_metrics_compact + reads", best_sorted);
+    printf("%-30s %8.3f %12.3g %8.3f %12.3g  %.2fx; %.2fx the counters pass\n",
+           "+ sketched p90 of every agent", sk.wall, n / sk.wall, sk.cpu, n / sk.cpu,
+           sk.wall / cnt.wall, sk.cpu / cnt.cpu);
     printf("%-30s %8.3f %12.3g %8.3f %12.3g  speed-up %.2fx (wall); cpu %.2fx the 1-core pass\n",
            "counters+sums, 2 threads", mt.wall, n / mt.wall, mt.cpu, n / mt.cpu, cnt.wall / mt.wall,
            mt.cpu / cnt.cpu);
     printf("memory: counters %.1f MiB, with exact quantiles %.1f MiB (%.1f bytes per response "
-           "time), %.1f MiB once compacted (%.1f)\n",
+           "time), %.1f MiB once compacted (%.1f), with sketches %.1f MiB\n",
            mem_cnt / 1048576.0, mem_q / 1048576.0,
            replies ? (double)(mem_q - mem_cnt) / replies : 0.0, mem_sorted / 1048576.0,
-           replies ? (double)(mem_sorted - mem_cnt) / replies : 0.0);
+           replies ? (double)(mem_sorted - mem_cnt) / replies : 0.0, mem_sk / 1048576.0);
     kpi_metric_registry_free(lean);
     kpi_metric_registry_free(full);
+    kpi_metric_registry_free(sketched);
     free(a);
     free(e);
     free(v);

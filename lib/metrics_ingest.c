@@ -175,16 +175,17 @@ static bool rows_timed(const kpi_metrics *m, const int64_t *time)
  * miss a value.
  */
 typedef struct {
-    uint32_t *slot;     /* the store's index in its period: agent * Q + store */
+    uint32_t *slot;     /* the store in its period: agent * (Q + K) + kpi__op_slot() */
     int64_t *val;
     size_t n, cap;
     uint32_t *incoming; /* per store: values the window may bring */
-    int64_t **next;     /* per store with room reserved: its next free slot */
+    int64_t **next;     /* per store with room reserved: where its next value goes */
 } qstage;
 
 /*
  * The extra ops of one record; on failure nothing of the record stays.
- * @stage NULL: quantile values go straight to their stores' buffers.
+ * @stage NULL: quantile values go straight to their stores' buffers;
+ * otherwise to the stage, as slot @qbase + kpi__op_slot() (cannot fail).
  * Inlined into the row loops: a call saving and restoring registers for
  * every row with a threshold count cost more than the ops.
  */
@@ -197,8 +198,8 @@ apply_ops(const kpi__schema *s, const kpi__op *op, const kpi__op *end, uint64_t 
         switch (o->op) {
         case KPI__OP_Q:
         case KPI__OP_SK:
-            if (pass && o->op == KPI__OP_Q && stage) { /* room reserved: cannot fail */
-                stage->slot[stage->n] = (uint32_t)(qbase + o->off);
+            if (pass && stage) { /* room reserved: cannot fail */
+                stage->slot[stage->n] = (uint32_t)(qbase + kpi__op_slot(s, o));
                 stage->val[stage->n++] = v;
             } else if (pass) {
                 kpi_status st = o->op == KPI__OP_Q
@@ -207,7 +208,7 @@ apply_ops(const kpi__schema *s, const kpi__op *op, const kpi__op *end, uint64_t 
                 if (st != KPI_OK) {
                     for (const kpi__op *u = op; u < o; u++) /* the earlier appends */
                         if (kpi__op_passes(u, v)) {
-                            if (u->op == KPI__OP_Q && stage)
+                            if (stage)
                                 stage->n--;
                             else if (u->op == KPI__OP_Q)
                                 stores[u->off].npend--;
@@ -314,7 +315,8 @@ run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int
             ring_off[j % PREFETCH] = off;
         }
         if (stage) { /* a kind whose only op is an unfiltered quantile: staged without a branch */
-            stage->slot[stage->n] = (uint32_t)(agent[i] * s->stores + s->desc[variant(event[i])].q1);
+            stage->slot[stage->n] =
+                (uint32_t)(agent[i] * (s->stores + s->sketches) + s->desc[variant(event[i])].q1);
             stage->val[stage->n] = value[i];
             stage->n += (h & KPI__HOT_QONLY) != 0;
         }
@@ -322,7 +324,7 @@ run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int
             const kpi__evdesc *d = &s->desc[variant(event[i])];
             const size_t a = agent[i];
             st = apply_ops(s, s->ops + d->op_begin, s->ops + d->op_end, cells + a * W,
-                           cur.stores + a * s->stores, a * s->stores, stage,
+                           cur.stores + a * s->stores, a * (s->stores + s->sketches), stage,
                            cur.sketches + a * s->sketches, value[i]);
             if (st != KPI_OK) {
                 if (i == first)
@@ -354,11 +356,12 @@ static kpi_status run_span(kpi_metrics *m, const uint32_t *agent, const uint16_t
 }
 
 /* Rows per staged chunk, the batches too small to be worth staging, and the
- * most values a window may bring one store (kpi__qs_reserve's bound, twice
- * its COMPACT_AT). */
+ * most values a window may bring one exact store (kpi__qs_reserve's bound,
+ * twice its COMPACT_AT) or one sketch store (its pending buffer). */
 #define QCHUNK 262144
 #define QSTAGE_MIN 16384
 #define QSTORE_ROOM 2048
+#define SKETCH_ROOM KPI__SKS_PEND_MAX
 
 static void qstage_free(qstage *q)
 {
@@ -383,11 +386,19 @@ static void qstage_flush(qstage *q)
 }
 
 /* After a window's last flush: each store counts the values moved in. */
-static void qstage_settle(const qstage *q, kpi__qstore *stores, size_t nstores)
+static void qstage_settle(const qstage *q, const kpi__schema *s, const cursor *pc, size_t agents)
 {
-    for (size_t i = 0; i < nstores; i++)
-        if (q->incoming[i])
-            stores[i].npend = (uint32_t)(q->next[i] - stores[i].pend);
+    const size_t Q = s->stores, K = s->sketches;
+    for (size_t a = 0, i = 0; a < agents; a++)
+        for (size_t j = 0; j < Q + K; j++, i++) {
+            if (!q->incoming[i])
+                continue;
+            if (j < Q)
+                pc->stores[a * Q + j].npend = (uint32_t)(q->next[i] - pc->stores[a * Q + j].pend);
+            else
+                pc->sketches[a * K + j - Q].npend =
+                    (uint32_t)(q->next[i] - pc->sketches[a * K + j - Q].pend);
+        }
 }
 
 /*
@@ -397,10 +408,11 @@ static void qstage_settle(const qstage *q, kpi__qstore *stores, size_t nstores)
  * @timed constant.
  */
 static inline __attribute__((always_inline)) void
-qstage_count(const kpi__schema *s, size_t Q, uint32_t *incoming, const uint32_t *agent,
+qstage_count(const kpi__schema *s, uint32_t *incoming, const uint32_t *agent,
              const uint16_t *event, const int64_t *time, size_t from, size_t *end,
-             const cursor *pc, bool timed)
+             const cursor *pc, bool timed, bool sketches)
 {
+    const size_t Q = s->stores, P = Q + s->sketches;
     for (size_t r = from; r < *end; r++) {
         if (timed && KPI__UNLIKELY((uint64_t)time[r] - pc->start >= pc->span)) {
             *end = r;
@@ -409,13 +421,13 @@ qstage_count(const kpi__schema *s, size_t Q, uint32_t *incoming, const uint32_t 
         const kpi__evdesc *d = &s->desc[variant(event[r])];
         /* without a branch: a row with no quantile op adds 0 to its agent's
          * first store (q1 is 0 then); more ops than one are rare */
-        uint32_t *first = &incoming[agent[r] * Q + d->q1];
+        uint32_t *first = &incoming[agent[r] * P + d->q1];
         const uint32_t k = *first + (d->nq != 0);
         *first = k;
-        bool full = k >= QSTORE_ROOM;
+        bool full = k >= (sketches && d->q1 >= Q ? SKETCH_ROOM : QSTORE_ROOM);
         for (uint32_t j = 1; KPI__UNLIKELY(j < d->nq); j++) {
-            const size_t more = agent[r] * Q + s->ops[d->op_begin + j].off;
-            full |= ++incoming[more] >= QSTORE_ROOM;
+            const uint32_t slot = kpi__op_slot(s, &s->ops[d->op_begin + j]);
+            full |= ++incoming[agent[r] * P + slot] >= (slot < Q ? QSTORE_ROOM : SKETCH_ROOM);
         }
         if (KPI__UNLIKELY(full)) {
             *end = r + 1;
@@ -437,24 +449,38 @@ static kpi_status qstage_reserve(kpi_metrics *m, qstage *q, const uint32_t *agen
                                  size_t *end, cursor *pc)
 {
     const kpi__schema *s = m->s;
-    const size_t Q = s->stores, nstores = m->agents * Q;
+    const size_t Q = s->stores, K = s->sketches;
     const bool timed = rows_timed(m, time);
     kpi_status st = cursor_move(m, timed ? time[from] : 0, pc);
     if (st != KPI_OK)
         return st;
-    memset(q->incoming, 0, nstores * sizeof *q->incoming);
-    if (timed)
-        qstage_count(s, Q, q->incoming, agent, event, time, from, end, pc, true);
+    memset(q->incoming, 0, m->agents * (Q + K) * sizeof *q->incoming);
+    /* four copies, so that the common cases test neither times nor rooms */
+    if (timed && K)
+        qstage_count(s, q->incoming, agent, event, time, from, end, pc, true, true);
+    else if (timed)
+        qstage_count(s, q->incoming, agent, event, time, from, end, pc, true, false);
+    else if (K)
+        qstage_count(s, q->incoming, agent, event, NULL, from, end, pc, false, true);
     else
-        qstage_count(s, Q, q->incoming, agent, event, NULL, from, end, pc, false);
-    for (size_t i = 0; i < nstores; i++)
-        if (q->incoming[i]) {
-            kpi__qstore *store = &pc->stores[i];
-            if ((st = kpi__qs_reserve(store, q->incoming[i])) != KPI_OK) {
+        qstage_count(s, q->incoming, agent, event, NULL, from, end, pc, false, false);
+    for (size_t a = 0, i = 0; a < m->agents; a++)
+        for (size_t j = 0; j < Q + K; j++, i++) {
+            if (!q->incoming[i])
+                continue;
+            if (j < Q) {
+                kpi__qstore *store = &pc->stores[a * Q + j];
+                st = kpi__qs_reserve(store, q->incoming[i]);
+                q->next[i] = store->pend + store->npend;
+            } else { /* may move the pending values into the sketch first */
+                kpi__skstore *store = &pc->sketches[a * K + j - Q];
+                st = kpi__sks_reserve(store, q->incoming[i], &s->skopts[j - Q]);
+                q->next[i] = store->pend + store->npend;
+            }
+            if (st != KPI_OK) {
                 cursor_undo(m, pc); /* no row of it went in: it does not exist yet */
                 return st;
             }
-            q->next[i] = store->pend + store->npend;
         }
     return KPI_OK;
 }
@@ -472,7 +498,7 @@ static kpi_status run_staged(kpi_metrics *m, const uint32_t *agent, const uint16
 {
     const kpi__schema *s = m->s;
     const size_t rows = n < QCHUNK ? n : QCHUNK, most = s->most_nq ? s->most_nq : 1;
-    const size_t nstores = m->agents * s->stores;
+    const size_t nstores = m->agents * (s->stores + s->sketches);
     qstage q = {kpi__malloc(rows * most * sizeof *q.slot), kpi__malloc(rows * most * sizeof *q.val),
                 0, rows * most, kpi__malloc(nstores * sizeof *q.incoming),
                 kpi__malloc(nstores * sizeof *q.next)};
@@ -494,7 +520,7 @@ static kpi_status run_staged(kpi_metrics *m, const uint32_t *agent, const uint16
             qstage_flush(&q);
             i += did;
         }
-        qstage_settle(&q, pc.stores, nstores);
+        qstage_settle(&q, s, &pc, m->agents);
         if (st != KPI_OK && i == from)
             cursor_undo(m, &pc);
     }
@@ -508,8 +534,8 @@ static kpi_status run_batch(kpi_metrics *m, const uint32_t *agent, const uint16_
 {
     size_t done;
     /* staged slots are 32-bit store indexes */
-    const bool staged = m->s->stores && n >= QSTAGE_MIN &&
-                        (uint64_t)m->agents * m->s->stores < UINT32_MAX;
+    const uint64_t slots = (uint64_t)m->agents * (m->s->stores + m->s->sketches);
+    const bool staged = slots && n >= QSTAGE_MIN && slots < UINT32_MAX;
     kpi_status st = staged ? run_staged(m, agent, event, value, time, n, &done)
                            : run_span(m, agent, event, value, time, n, &done);
     if (st != KPI_OK)

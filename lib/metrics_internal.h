@@ -152,6 +152,12 @@ kpi_status kpi__sks_flush(kpi__skstore *s, const kpi_sketch_options *o);
 kpi_status kpi__sks_view(const kpi__skstore *a, const kpi__skstore *b, const kpi_sketch_options *o,
                          kpi_sketch **out, bool *owned);
 kpi_status kpi__sks_append_slow(kpi__skstore *s, int64_t v, const kpi_sketch_options *o);
+/* The most values a sketch store keeps pending. */
+#define KPI__SKS_PEND_MAX 256
+/* Room for @k more pending values (k <= KPI__SKS_PEND_MAX), flushing the
+ * pending ones into the sketch first when they would not all fit (nothing
+ * is lost on failure). */
+kpi_status kpi__sks_reserve(kpi__skstore *s, uint32_t k, const kpi_sketch_options *o);
 static inline kpi_status kpi__sks_append(kpi__skstore *s, int64_t v, const kpi_sketch_options *o)
 {
     if (KPI__LIKELY(s->npend < s->cappend)) {
@@ -201,8 +207,8 @@ static inline bool kpi__op_passes(const kpi__op *op, int64_t v)
 typedef struct {
     uint32_t cnt, sum;
     uint32_t op_begin, op_end;
-    uint32_t nq;       /* its first nq ops append to exact-quantile stores */
-    uint32_t q1;       /* the first one's store (when nq > 0) */
+    uint32_t nq;       /* its first nq ops append to quantile stores, exact or sketched */
+    uint32_t q1;       /* the first one's slot (kpi__op_slot; when nq > 0) */
 } kpi__evdesc;
 
 /*
@@ -211,7 +217,7 @@ typedef struct {
  * quantile append: one load in the hot loop.
  */
 #define KPI__HOT_OPS UINT32_C(0x80000000)
-#define KPI__HOT_QONLY UINT32_C(0x40000000) /* its only op: an unfiltered exact quantile */
+#define KPI__HOT_QONLY UINT32_C(0x40000000) /* its only op: an unfiltered quantile append */
 #define KPI__HOT_WORD UINT32_C(0x3fffffff)
 
 /* A word (count) or word pair (sum) a metric reads, with its sign. */
@@ -247,6 +253,16 @@ typedef struct {
     kpi__mcompiled *metrics;  /* [reg->count] */
     uint64_t defined;         /* event codes defined */
 } kpi__schema;
+
+/*
+ * The slot of a quantile append among its agent's Q + K quantile stores:
+ * an exact store's index, or Q + a sketch store's index. Staged ingestion
+ * numbers every store of a period agent * (Q + K) + slot.
+ */
+static inline uint32_t kpi__op_slot(const kpi__schema *s, const kpi__op *o)
+{
+    return o->op == KPI__OP_Q ? o->off : s->stores + o->off;
+}
 
 kpi_status kpi__schema_new(const kpi_metric_registry *reg, kpi__schema **out);
 kpi__schema *kpi__schema_ref(kpi__schema *s);

@@ -486,10 +486,11 @@ static void hot_table(kpi__schema *s)
 {
     for (unsigned di = 0; di < 2 * KPI_EVENT_MAX; di++) {
         kpi__evdesc *d = &s->desc[di];
-        d->nq = 0; /* quantile appends come first (emit_ops) */
-        while (d->op_begin + d->nq < d->op_end && s->ops[d->op_begin + d->nq].op == KPI__OP_Q)
+        d->nq = 0; /* quantile appends, exact and sketched, come first (emit_ops) */
+        while (d->op_begin + d->nq < d->op_end && (s->ops[d->op_begin + d->nq].op == KPI__OP_Q ||
+                                                   s->ops[d->op_begin + d->nq].op == KPI__OP_SK))
             d->nq++;
-        d->q1 = d->nq ? s->ops[d->op_begin].off : 0;
+        d->q1 = d->nq ? kpi__op_slot(s, &s->ops[d->op_begin]) : 0;
         s->most_nq = d->nq > s->most_nq ? d->nq : s->most_nq;
         const bool qonly = d->op_end - d->op_begin == 1 && d->nq == 1 &&
                            s->ops[d->op_begin].lo == INT64_MIN &&

@@ -16,7 +16,7 @@
 #include "metrics_internal.h"
 
 #define PEND_MIN 16
-#define PEND_MAX 256
+#define PEND_MAX KPI__SKS_PEND_MAX
 
 void kpi__sks_free(kpi__skstore *s)
 {
@@ -79,6 +79,26 @@ kpi_status kpi__sks_flush(kpi__skstore *s, const kpi_sketch_options *o)
     memmove(s->pend, s->pend + added, (s->npend - added) * sizeof *s->pend);
     s->npend -= (uint32_t)added;
     return st;
+}
+
+kpi_status kpi__sks_reserve(kpi__skstore *s, uint32_t k, const kpi_sketch_options *o)
+{
+    if (s->npend + k > PEND_MAX) {
+        kpi_status st = kpi__sks_flush(s, o);
+        if (st != KPI_OK)
+            return st;
+    }
+    if (s->cappend - s->npend >= k)
+        return KPI_OK;
+    uint32_t cap = s->cappend ? 2 * s->cappend : PEND_MIN;
+    cap = cap > PEND_MAX ? PEND_MAX : cap;
+    cap = cap < s->npend + k ? s->npend + k : cap;
+    int64_t *grown = kpi__reallocarray(s->pend, cap, sizeof *grown);
+    if (!grown)
+        return KPI_ENOMEM;
+    s->pend = grown;
+    s->cappend = cap;
+    return KPI_OK;
 }
 
 kpi_status kpi__sks_append_slow(kpi__skstore *s, int64_t v, const kpi_sketch_options *o)
