@@ -103,18 +103,9 @@ kpi_status kpi__sks_reserve(kpi__skstore *s, uint32_t k, const kpi_sketch_option
 
 kpi_status kpi__sks_append_slow(kpi__skstore *s, int64_t v, const kpi_sketch_options *o)
 {
-    if (s->cappend < PEND_MAX) {
-        uint32_t cap = s->cappend ? 2 * s->cappend : PEND_MIN;
-        int64_t *grown = kpi__reallocarray(s->pend, cap, sizeof *grown);
-        if (!grown)
-            return KPI_ENOMEM;
-        s->pend = grown;
-        s->cappend = cap;
-    } else {
-        kpi_status st = kpi__sks_flush(s, o);
-        if (st != KPI_OK)
-            return st;
-    }
+    kpi_status st = kpi__sks_reserve(s, 1, o);
+    if (st != KPI_OK)
+        return st;
     s->pend[s->npend++] = v;
     return KPI_OK;
 }
