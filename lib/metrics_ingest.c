@@ -486,6 +486,29 @@ static kpi_status qstage_reserve(kpi_metrics *m, qstage *q, const uint32_t *agen
 }
 
 /*
+ * The rows from @from on whose periods last fewer than @least rows each
+ * (0 when the period of row @from lasts that long): times interleaving
+ * periods, which staging would pay a window for each.
+ */
+static size_t short_runs(const kpi_metrics *m, const int64_t *time, size_t from, size_t n,
+                         size_t least)
+{
+    size_t i = from;
+    while (i < n) {
+        int64_t start, end;
+        kpi__period_bounds(m->period, m->offset_min, period_key_of(m, time[i]), &start, &end);
+        const uint64_t span = (uint64_t)end - (uint64_t)start;
+        size_t j = i + 1;
+        while (j < n && j - i < least && (uint64_t)time[j] - (uint64_t)start < span)
+            j++;
+        if (j - i >= least) /* a long run starts at i */
+            break;
+        i = j;
+    }
+    return i - from;
+}
+
+/*
  * For accumulators with exact quantiles: window by window, each in one
  * period (so the rows need no period test) and as long as no store would
  * take more than QSTORE_ROOM values, with room reserved once for all of
@@ -503,8 +526,18 @@ static kpi_status run_staged(kpi_metrics *m, const uint32_t *agent, const uint16
                 0, rows * most, kpi__malloc(nstores * sizeof *q.incoming),
                 kpi__malloc(nstores * sizeof *q.next)};
     kpi_status st = q.slot && q.val && q.incoming && q.next ? KPI_OK : KPI_ENOMEM;
+    /* A window costs a pass over every store (counts, room, settling):
+     * rows whose periods change more often than this go the direct way. */
+    const size_t short_run = nstores / 8 > 1024 ? nstores / 8 : 1024;
     size_t i = 0;
     while (st == KPI_OK && i < n) {
+        const size_t direct = rows_timed(m, time) ? short_runs(m, time, i, n, short_run) : 0;
+        if (direct) {
+            size_t did;
+            st = run_span(m, agent + i, event + i, value + i, time + i, direct, &did);
+            i += did;
+            continue;
+        }
         const size_t from = i;
         size_t end = n;
         cursor pc;

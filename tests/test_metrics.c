@@ -1368,8 +1368,6 @@ static void check_buffer_bound(const kpi_metrics *m)
         }
 }
 
-/* @heavy: agent 0 takes a third of the rows (more than a window may give
- * one store); @failures: also every allocation failure in turn. */
 /* Without a heavy agent each period is one window: every buffer of @m was
  * allocated once, for exactly the replies (excused or not) of its agent. */
 static void check_exact_room(const kpi_metrics *m, const rows *r, uint32_t agents)
@@ -1391,7 +1389,13 @@ static void check_exact_room(const kpi_metrics *m, const rows *r, uint32_t agent
     free(replies);
 }
 
-static void staged_quantiles(int nrows, uint32_t agents, int months, bool heavy, bool failures)
+/* @heavy: agent 0 takes a third of the rows (more than a window may give
+ * one store); @mixed: 1, the months' rows interleaved (the period changes
+ * every row: those rows go straight to the stores), 2, only the middle
+ * third's (staged, direct, staged again in one batch); @failures: also
+ * every allocation failure in turn. */
+static void staged_quantiles(int nrows, uint32_t agents, int months, bool heavy, int mixed,
+                             bool failures)
 {
     rows r = {0};
     uint64_t x = 99;
@@ -1401,7 +1405,9 @@ static void staged_quantiles(int nrows, uint32_t agents, int months, bool heavy,
         static const unsigned kinds[] = {KPI_EVENT_REPLY, KPI_EVENT_REPLY, KPI_EVENT_CONSULT,
                                          KPI_EVENT_CALL_ANSWERED, KPI_EVENT_REPLY | KPI_EVENT_EXCUSED};
         push(&r, a, kinds[(x >> 20) % 5], (int64_t)((x >> 24) % 5000) * 10, 0);
-        r.t[r.n - 1] = T_2026_11_01_0030_BJ + (int64_t)(i / (nrows / months)) * 2700000000LL;
+        const bool interleaved = mixed == 1 || (mixed == 2 && i >= nrows / 3 && i < 2 * nrows / 3);
+        r.t[r.n - 1] = T_2026_11_01_0030_BJ +
+                       (int64_t)(interleaved ? i % months : i / (nrows / months)) * 2700000000LL;
     }
     kpi_metric_registry *reg; /* the built-ins, and a sketched p90: its appends can fail too */
     assert_int_equal(kpi_metric_registry_new(&reg, KPI_REGISTRY_BUILTINS), KPI_OK);
@@ -1422,7 +1428,7 @@ static void staged_quantiles(int nrows, uint32_t agents, int months, bool heavy,
     assert_true(same_state(whole, small));
     check_buffer_bound(whole);
     check_buffer_bound(small);
-    if (!heavy && nrows >= 16384) { /* without a sketch, whose buffers cut windows at 256 */
+    if (!heavy && !mixed && nrows >= 16384) { /* without a sketch: its 256 values cut windows */
         kpi_metric_registry *exact;
         kpi_metrics *only_exact;
         assert_int_equal(kpi_metric_registry_new(&exact, KPI_REGISTRY_BUILTINS), KPI_OK);
@@ -1469,12 +1475,15 @@ static void staged_quantiles(int nrows, uint32_t agents, int months, bool heavy,
 static void test_staged_quantiles(void **state)
 {
     (void)state;
-    staged_quantiles(6000, 6, 3, true, true); /* below the staging size: straight to the stores */
-    staged_quantiles(20000, 6, 3, true, true); /* staged: windows cut by the periods */
-    staged_quantiles(20000, 6, 1, true, true); /* cut where agent 0's store fills */
+    staged_quantiles(6000, 6, 3, true, 0, true); /* below the staging size: direct */
+    staged_quantiles(20000, 6, 3, true, 0, true); /* staged: windows cut by the periods */
+    staged_quantiles(20000, 6, 1, true, 0, true); /* cut where agent 0's store fills */
+    staged_quantiles(20000, 6, 3, false, 1, true); /* the period changes every row */
+    staged_quantiles(20000, 6, 3, false, 2, true); /* ... in the middle third */
     /* windows of more than one chunk (QCHUNK rows), the last one short */
-    staged_quantiles(600000, 1000, 1, false, false);
-    staged_quantiles(600000, 1000, 2, false, false);
+    staged_quantiles(600000, 1000, 1, false, 0, false);
+    staged_quantiles(600000, 1000, 2, false, 0, false);
+    staged_quantiles(200000, 1000, 3, false, 2, false);
 }
 
 int main(void)
