@@ -252,6 +252,8 @@ apply_ops(const kpi__schema *s, const kpi__op *op, const kpi__op *end, uint64_t 
 /* Rows ahead whose cell line is fetched early: cells are random accesses
  * into megabytes, and the loop would otherwise wait on each. */
 #define PREFETCH 16
+/* Periods a row loop keeps at hand besides its current one. */
+#define RECENT 4
 
 /* Index of a record's event variant in kpi__schema.hot and .desc. */
 static inline unsigned variant(unsigned e)
@@ -290,6 +292,10 @@ run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int
      * computed once, PREFETCH rows ahead, when its line is fetched. */
     size_t ring_off[PREFETCH];
     uint32_t ring_hot[PREFETCH];
+    /* the periods left last, for rows in no time order: finding a period
+     * and its bounds from a time costs more than the row */
+    cursor recent[RECENT];
+    size_t nrecent = 0, oldest = 0;
     for (size_t j = 0; j < n && j < PREFETCH; j++) {
         ring_hot[j] = hot[variant(event[j])];
         ring_off[j] = agent[j] * W + (ring_hot[j] & KPI__HOT_WORD);
@@ -297,8 +303,21 @@ run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int
     }
     for (; i < n; i++) {
         if (timed && KPI__UNLIKELY((uint64_t)time[i] - start >= span)) {
-            if ((st = cursor_move(m, time[i], &cur)) != KPI_OK)
+            cursor left = cur;
+            left.made = false; /* it has rows now */
+            size_t k = 0;
+            while (k < nrecent && (uint64_t)time[i] - recent[k].start >= recent[k].span)
+                k++;
+            if (k < nrecent)
+                cur = recent[k];
+            else if ((st = cursor_move(m, time[i], &cur)) != KPI_OK)
                 goto out;
+            if (k < nrecent) /* in the place of the one taken */
+                recent[k] = left;
+            else if (nrecent < RECENT)
+                recent[nrecent++] = left;
+            else /* in the place of the one kept longest */
+                recent[oldest++ % RECENT] = left;
             cells = cur.cells;
             start = cur.start;
             span = cur.span;

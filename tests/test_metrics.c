@@ -998,6 +998,45 @@ static void test_quantile_memory(void **state)
     kpi_metrics_free(m);
 }
 
+/*
+ * Rows in no time order switch periods at every row; the row loop keeps
+ * the last few periods at hand instead of finding each again. Rows on both
+ * sides of month ends in Beijing (the last and the first millisecond),
+ * visiting five months round and round and then at random, must land where
+ * rows added one at a time (each finding its period) land.
+ */
+static void test_unsorted_periods(void **state)
+{
+    (void)state;
+    const int64_t day = INT64_C(86400000), nov = T_2026_11_01_0030_BJ - 30 * 60000;
+    const int64_t starts[] = {nov, nov + 30 * day, nov + 61 * day, nov + 92 * day,
+                              nov + 120 * day, nov + 151 * day};
+    rows r = {0};
+    uint64_t x = 7;
+    for (int i = 0; i < 3000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        const size_t k = i < 1500 ? (size_t)i % 5 : (size_t)(x % 5);
+        const int64_t offs[] = {-1, 0, 1, 3600000}; /* across the boundary and inside */
+        const int64_t t = starts[1 + k] + offs[(x >> 8) % 4];
+        push(&r, (uint32_t)(x >> 16) % 4, (x >> 24) % 2 ? KPI_EVENT_REPLY : KPI_EVENT_PAYMENT,
+             (int64_t)(x >> 32) % 100000, t);
+    }
+    kpi_metric_registry *reg;
+    assert_int_equal(kpi_metric_registry_new(&reg, KPI_REGISTRY_BUILTINS), KPI_OK);
+    kpi_metrics *whole, *one;
+    assert_int_equal(kpi_metrics_new(&whole, reg, NULL), KPI_OK); /* months in Beijing */
+    assert_int_equal(kpi_metrics_new(&one, reg, NULL), KPI_OK);
+    add(whole, &r);
+    for (size_t i = 0; i < r.n; i++)
+        assert_int_equal(kpi_metrics_add_batch(one, r.a + i, r.e + i, r.v + i, r.t + i, 1), KPI_OK);
+    assert_int_equal(kpi_metrics_period_count(whole), 6);
+    assert_true(same_state(whole, one));
+    kpi_metrics_free(whole);
+    kpi_metrics_free(one);
+    kpi_metric_registry_free(reg);
+    rows_free(&r);
+}
+
 /* ---- argument and definition errors ----------------------------------------------- */
 
 static void expect_add_error(kpi_metric_registry *reg, const kpi_metric_def *d, kpi_status code,
@@ -1498,6 +1537,7 @@ int main(void)
         cmocka_unit_test(test_split_sums),
         cmocka_unit_test(test_threshold_edges),
         cmocka_unit_test(test_staged_quantiles),
+        cmocka_unit_test(test_unsorted_periods),
         cmocka_unit_test(test_periods_time_zone),
         cmocka_unit_test(test_agents_and_rollup),
         cmocka_unit_test(test_rollup_quantiles_both_paths),
