@@ -387,6 +387,18 @@ static kpi_status first_record_done(kpi__csv_parser *P, size_t nfields, bool *wa
 
 bool kpi__csv_fast_records = true;
 
+/* Adds the record [rs, term) of @buf, its fields already in place, to the batch. */
+static inline void row_done(kpi__csv_parser *P, long long line, long long base,
+                            const unsigned char *buf, size_t rs, size_t term)
+{
+    const size_t r = P->rows;
+    P->line[r] = line;
+    P->offset[r] = base + (long long)rs;
+    P->row_text[r] = (const char *)buf + rs;
+    P->row_len[r] = term - rs;
+    P->rows = r + 1;
+}
+
 /*
  * Parses buf[0..len), which starts at a record start at stream offset
  * @base and line *line. Complete records are delivered; *consumed is where
@@ -494,12 +506,7 @@ kpi_status kpi__csv_parse_block(kpi__csv_parser *P, const unsigned char *buf, si
                     continue;
                 }
                 if (buf[s] == '\n' && k + 1 == P->nf && s > rs && s - rs <= P->max_record) {
-                    const size_t r = P->rows;
-                    P->line[r] = ln;
-                    P->offset[r] = base + (long long)rs;
-                    P->row_text[r] = (const char *)buf + rs;
-                    P->row_len[r] = s - rs;
-                    P->rows = r + 1;
+                    row_done(P, ln, base, buf, rs, s);
                     ln++;
                     rs = s + 1;
                     if (P->rows == P->batch_rows && (st = flush(P)))
@@ -683,14 +690,8 @@ kpi_status kpi__csv_parse_block(kpi__csv_parser *P, const unsigned char *buf, si
             if ((st = first_record_done(P, fi, &was_header)))
                 goto out;
         }
-        if (!was_header) {
-            size_t r = P->rows;
-            P->line[r] = R.rs_line;
-            P->offset[r] = base + (long long)rs;
-            P->row_text[r] = (const char *)buf + rs;
-            P->row_len[r] = term - rs;
-            P->rows = r + 1;
-        }
+        if (!was_header)
+            row_done(P, R.rs_line, base, buf, rs, term);
         if (!at_eof)
             ln++;
         rs = next_rs;

@@ -168,9 +168,10 @@ static bool rows_timed(const kpi_metrics *m, const int64_t *time)
 }
 
 /*
- * Exact-quantile values of a chunk of rows on their way to their stores:
- * appended in row order (sequential writes), then moved store by store
- * into buffers whose room was reserved before the window of chunks began.
+ * Quantile values (exact or sketched) of a chunk of rows on their way to
+ * their stores: appended in row order (sequential writes), then moved
+ * store by store into buffers whose room was reserved before the window of
+ * chunks began.
  * Appending straight to 10 000 buffers from the hot loop costs a cache
  * miss a value.
  */
@@ -205,12 +206,10 @@ apply_ops(const kpi__schema *s, const kpi__op *op, const kpi__op *end, uint64_t 
                 kpi_status st = o->op == KPI__OP_Q
                                     ? kpi__qs_append(&stores[o->off], v)
                                     : kpi__sks_append(&sketches[o->off], v, &s->skopts[o->off]);
-                if (st != KPI_OK) {
+                if (st != KPI_OK) { /* only without a stage: staged appends cannot fail */
                     for (const kpi__op *u = op; u < o; u++) /* the earlier appends */
                         if (kpi__op_passes(u, v)) {
-                            if (stage)
-                                stage->n--;
-                            else if (u->op == KPI__OP_Q)
+                            if (u->op == KPI__OP_Q)
                                 stores[u->off].npend--;
                             else
                                 sketches[u->off].npend--;
@@ -312,12 +311,9 @@ run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int
                 cur = recent[k];
             else if ((st = cursor_move(m, time[i], &cur)) != KPI_OK)
                 goto out;
-            if (k < nrecent) /* in the place of the one taken */
-                recent[k] = left;
-            else if (nrecent < RECENT)
-                recent[nrecent++] = left;
-            else /* in the place of the one kept longest */
-                recent[oldest++ % RECENT] = left;
+            /* the one left takes the place of the one taken, else a free
+             * place, else the place of the one kept longest */
+            recent[k < nrecent ? k : nrecent < RECENT ? nrecent++ : oldest++ % RECENT] = left;
             cells = cur.cells;
             start = cur.start;
             span = cur.span;
@@ -382,6 +378,11 @@ static kpi_status run_span(kpi_metrics *m, const uint32_t *agent, const uint16_t
 #define QSTORE_ROOM 2048
 #define SKETCH_ROOM KPI__SKS_PEND_MAX
 
+static inline uint32_t slot_room(const kpi__schema *s, uint32_t slot)
+{
+    return slot < s->stores ? QSTORE_ROOM : SKETCH_ROOM;
+}
+
 static void qstage_free(qstage *q)
 {
     kpi__free(q->slot);
@@ -404,20 +405,32 @@ static void qstage_flush(qstage *q)
     q->n = 0;
 }
 
+/* The pending buffer and count of slot @j (kpi__op_slot) of agent @a. */
+static inline void slot_pending(const kpi__schema *s, const cursor *pc, size_t a, size_t j,
+                                int64_t **pend, uint32_t **npend)
+{
+    const size_t Q = s->stores, K = s->sketches;
+    if (j < Q) {
+        *pend = pc->stores[a * Q + j].pend;
+        *npend = &pc->stores[a * Q + j].npend;
+    } else {
+        *pend = pc->sketches[a * K + j - Q].pend;
+        *npend = &pc->sketches[a * K + j - Q].npend;
+    }
+}
+
 /* After a window's last flush: each store counts the values moved in. */
 static void qstage_settle(const qstage *q, const kpi__schema *s, const cursor *pc, size_t agents)
 {
-    const size_t Q = s->stores, K = s->sketches;
+    const size_t P = s->stores + s->sketches;
     for (size_t a = 0, i = 0; a < agents; a++)
-        for (size_t j = 0; j < Q + K; j++, i++) {
-            if (!q->incoming[i])
-                continue;
-            if (j < Q)
-                pc->stores[a * Q + j].npend = (uint32_t)(q->next[i] - pc->stores[a * Q + j].pend);
-            else
-                pc->sketches[a * K + j - Q].npend =
-                    (uint32_t)(q->next[i] - pc->sketches[a * K + j - Q].pend);
-        }
+        for (size_t j = 0; j < P; j++, i++)
+            if (q->incoming[i]) {
+                int64_t *pend;
+                uint32_t *npend;
+                slot_pending(s, pc, a, j, &pend, &npend);
+                *npend = (uint32_t)(q->next[i] - pend);
+            }
 }
 
 /*
@@ -443,10 +456,10 @@ qstage_count(const kpi__schema *s, uint32_t *incoming, const uint32_t *agent,
         uint32_t *first = &incoming[agent[r] * P + d->q1];
         const uint32_t k = *first + (d->nq != 0);
         *first = k;
-        bool full = k >= (sketches && d->q1 >= Q ? SKETCH_ROOM : QSTORE_ROOM);
+        bool full = k >= (sketches ? slot_room(s, d->q1) : QSTORE_ROOM);
         for (uint32_t j = 1; KPI__UNLIKELY(j < d->nq); j++) {
             const uint32_t slot = kpi__op_slot(s, &s->ops[d->op_begin + j]);
-            full |= ++incoming[agent[r] * P + slot] >= (slot < Q ? QSTORE_ROOM : SKETCH_ROOM);
+            full |= ++incoming[agent[r] * P + slot] >= slot_room(s, slot);
         }
         if (KPI__UNLIKELY(full)) {
             *end = r + 1;
@@ -487,19 +500,18 @@ static kpi_status qstage_reserve(kpi_metrics *m, qstage *q, const uint32_t *agen
         for (size_t j = 0; j < Q + K; j++, i++) {
             if (!q->incoming[i])
                 continue;
-            if (j < Q) {
-                kpi__qstore *store = &pc->stores[a * Q + j];
-                st = kpi__qs_reserve(store, q->incoming[i]);
-                q->next[i] = store->pend + store->npend;
-            } else { /* may move the pending values into the sketch first */
-                kpi__skstore *store = &pc->sketches[a * K + j - Q];
-                st = kpi__sks_reserve(store, q->incoming[i], &s->skopts[j - Q]);
-                q->next[i] = store->pend + store->npend;
-            }
+            /* a sketch store may move its pending values into the sketch first */
+            st = j < Q ? kpi__qs_reserve(&pc->stores[a * Q + j], q->incoming[i])
+                       : kpi__sks_reserve(&pc->sketches[a * K + j - Q], q->incoming[i],
+                                          &s->skopts[j - Q]);
             if (st != KPI_OK) {
                 cursor_undo(m, pc); /* no row of it went in: it does not exist yet */
                 return st;
             }
+            int64_t *pend;
+            uint32_t *npend;
+            slot_pending(s, pc, a, j, &pend, &npend);
+            q->next[i] = pend + *npend;
         }
     return KPI_OK;
 }
@@ -548,9 +560,10 @@ static kpi_status run_staged(kpi_metrics *m, const uint32_t *agent, const uint16
     /* A window costs a pass over every store (counts, room, settling):
      * rows whose periods change more often than this go the direct way. */
     const size_t short_run = nstores / 8 > 1024 ? nstores / 8 : 1024;
+    const bool timed = rows_timed(m, time);
     size_t i = 0;
     while (st == KPI_OK && i < n) {
-        const size_t direct = rows_timed(m, time) ? short_runs(m, time, i, n, short_run) : 0;
+        const size_t direct = timed ? short_runs(m, time, i, n, short_run) : 0;
         if (direct) {
             size_t did;
             st = run_span(m, agent + i, event + i, value + i, time + i, direct, &did);
