@@ -376,6 +376,7 @@ static kpi_status run_span(kpi_metrics *m, const uint32_t *agent, const uint16_t
 #define QCHUNK 262144
 #define QSTAGE_MIN 16384
 #define QSTORE_ROOM 2048
+_Static_assert((QSTORE_ROOM & (QSTORE_ROOM - 1)) == 0, "qstage_count_one tests it with an or");
 #define SKETCH_ROOM KPI__SKS_PEND_MAX
 
 static inline uint32_t slot_room(const kpi__schema *s, uint32_t slot)
@@ -434,22 +435,41 @@ static void qstage_settle(const qstage *q, const kpi__schema *s, const cursor *p
 }
 
 /*
+ * The first row of [from, n) whose time is outside [start, start + span),
+ * or n. Blocks of rows are tested without a branch per row (four
+ * accumulators, so the test runs at the speed of reading the column), and
+ * the block holding such a row is scanned again for it.
+ */
+static size_t period_end(const int64_t *time, size_t from, size_t n, uint64_t start,
+                         uint64_t span)
+{
+    enum { BLOCK = 1024 };
+    size_t i = from;
+    for (; i + BLOCK <= n; i += BLOCK) {
+        bool out[4] = {false, false, false, false};
+        for (size_t r = i; r < i + BLOCK; r += 4)
+            for (int k = 0; k < 4; k++)
+                out[k] |= (uint64_t)time[r + k] - start >= span;
+        if (out[0] | out[1] | out[2] | out[3])
+            break;
+    }
+    while (i < n && (uint64_t)time[i] - start < span)
+        i++;
+    return i;
+}
+
+/*
  * Counts what rows [from, *end) may bring each store (every row of a kind
  * with a quantile op counts, passing its filter or not), cutting *end
- * short at the first row outside the period @pc holds. Inlined twice, with
- * @timed constant.
+ * short after the first row that fills a store (a period's end is cut
+ * already). Inlined twice, with @sketches constant.
  */
 static inline __attribute__((always_inline)) void
 qstage_count(const kpi__schema *s, uint32_t *incoming, const uint32_t *agent,
-             const uint16_t *event, const int64_t *time, size_t from, size_t *end,
-             const cursor *pc, bool timed, bool sketches)
+             const uint16_t *event, size_t from, size_t *end, bool sketches)
 {
     const size_t Q = s->stores, P = Q + s->sketches;
     for (size_t r = from; r < *end; r++) {
-        if (timed && KPI__UNLIKELY((uint64_t)time[r] - pc->start >= pc->span)) {
-            *end = r;
-            break;
-        }
         const kpi__evdesc *d = &s->desc[variant(event[r])];
         /* without a branch: a row with no quantile op adds 0 to its agent's
          * first store (q1 is 0 then); more ops than one are rare */
@@ -465,6 +485,71 @@ qstage_count(const kpi__schema *s, uint32_t *incoming, const uint32_t *agent,
             *end = r + 1;
             break;
         }
+    }
+}
+
+/*
+ * qstage_count() for a schema whose appends all go to store s->qone:
+ * the store's address does not wait for the event's table entry, and no
+ * row branches. False (counts left half made) when some store would fill:
+ * the caller counts again with qstage_count(), which cuts the window there.
+ */
+static bool qstage_count_one(const kpi__schema *s, uint32_t *incoming, const uint32_t *agent,
+                             const uint16_t *event, size_t from, size_t end)
+{
+    const size_t P = s->stores;
+    uint32_t *first = incoming + s->qone, seen = 0;
+    for (size_t r = from; r < end; r++) {
+        const uint32_t k = first[agent[r] * P] + s->qadd[variant(event[r])];
+        first[agent[r] * P] = k;
+        seen |= k;
+    }
+    return seen < QSTORE_ROOM; /* QSTORE_ROOM is a power of two: no k reached it */
+}
+
+/*
+ * Counts what the window from row @from may bring each store into
+ * @incoming (@nstores counters), cutting *end at the end of the period @pc
+ * holds (when @time) and after the first row that fills a store. The
+ * period's end is found a span of rows at a time, so a window cut short
+ * by a full store costs no test of the rows after it.
+ */
+static void qstage_count_window(const kpi__schema *s, uint32_t *incoming, size_t nstores,
+                                const uint32_t *agent, const uint16_t *event,
+                                const int64_t *time, size_t from, size_t *end, const cursor *pc)
+{
+    enum { SPAN = 65536 };
+    memset(incoming, 0, nstores * sizeof *incoming);
+    if (s->qone >= 0) { /* counted the quick way unless some store fills */
+        size_t r = from, stop = *end;
+        bool fits = true;
+        while (fits && r < stop) {
+            size_t next = stop - r > SPAN ? r + SPAN : stop;
+            if (time && (next = period_end(time, r, next, pc->start, pc->span)) < r + SPAN)
+                stop = next;
+            fits = qstage_count_one(s, incoming, agent, event, r, next);
+            r = next;
+        }
+        if (fits) {
+            *end = stop;
+            return;
+        }
+        memset(incoming, 0, nstores * sizeof *incoming);
+    }
+    for (size_t r = from; r < *end;) {
+        size_t next = *end - r > SPAN ? r + SPAN : *end, cut;
+        if (time && (next = period_end(time, r, next, pc->start, pc->span)) < r + SPAN)
+            *end = next;
+        cut = next;
+        if (s->sketches) /* two copies, so that the usual case tests no room per slot */
+            qstage_count(s, incoming, agent, event, r, &cut, true);
+        else
+            qstage_count(s, incoming, agent, event, r, &cut, false);
+        if (cut < next) {
+            *end = cut;
+            return;
+        }
+        r = next;
     }
 }
 
@@ -486,16 +571,8 @@ static kpi_status qstage_reserve(kpi_metrics *m, qstage *q, const uint32_t *agen
     kpi_status st = cursor_move(m, timed ? time[from] : 0, pc);
     if (st != KPI_OK)
         return st;
-    memset(q->incoming, 0, m->agents * (Q + K) * sizeof *q->incoming);
-    /* four copies, so that the common cases test neither times nor rooms */
-    if (timed && K)
-        qstage_count(s, q->incoming, agent, event, time, from, end, pc, true, true);
-    else if (timed)
-        qstage_count(s, q->incoming, agent, event, time, from, end, pc, true, false);
-    else if (K)
-        qstage_count(s, q->incoming, agent, event, NULL, from, end, pc, false, true);
-    else
-        qstage_count(s, q->incoming, agent, event, NULL, from, end, pc, false, false);
+    qstage_count_window(s, q->incoming, m->agents * (Q + K), agent, event,
+                        timed ? time : NULL, from, end, pc);
     for (size_t a = 0, i = 0; a < m->agents; a++)
         for (size_t j = 0; j < Q + K; j++, i++) {
             if (!q->incoming[i])

@@ -248,6 +248,12 @@ typedef struct {
     kpi__evdesc desc[2 * KPI_EVENT_MAX]; /* [code * 2 + excused] */
     uint32_t hot[2 * KPI_EVENT_MAX];     /* the hot loop's copy of desc: cnt | KPI__HOT_OPS */
     uint32_t most_nq;                    /* the most quantile appends of one variant */
+    /* When every quantile append goes to one exact store per agent (slot
+     * qone; no sketches): per variant, 1 if its records append there, else
+     * 0, so a window's values per store are counted without a branch.
+     * qone is -1 otherwise. */
+    int32_t qone;
+    uint8_t qadd[2 * KPI_EVENT_MAX];
     kpi__op *ops;
     size_t nops;
     kpi__mcompiled *metrics;  /* [reg->count] */

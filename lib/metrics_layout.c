@@ -480,10 +480,11 @@ static void schema_free(kpi__schema *s)
 }
 
 /* The hot loop's table (every kind's sum low word follows its count:
- * assign_base allocates them together, cluster_words keeps them so), and
- * each variant's quantile appends. */
+ * assign_base allocates them together, cluster_words keeps them so), each
+ * variant's quantile appends, and qone/qadd when they all go to one store. */
 static void hot_table(kpi__schema *s)
 {
+    s->qone = s->sketches == 0 && s->stores > 0 ? -2 : -1; /* -2: no slot seen yet */
     for (unsigned di = 0; di < 2 * KPI_EVENT_MAX; di++) {
         kpi__evdesc *d = &s->desc[di];
         d->nq = 0; /* quantile appends, exact and sketched, come first (emit_ops) */
@@ -492,14 +493,20 @@ static void hot_table(kpi__schema *s)
             d->nq++;
         d->q1 = d->nq ? kpi__op_slot(s, &s->ops[d->op_begin]) : 0;
         s->most_nq = d->nq > s->most_nq ? d->nq : s->most_nq;
+        s->qadd[di] = d->nq != 0;
+        if (d->nq > 1 || (d->nq == 1 && s->qone >= 0 && (uint32_t)s->qone != d->q1))
+            s->qone = -1;
+        else if (d->nq == 1 && s->qone == -2)
+            s->qone = (int32_t)d->q1;
         const bool qonly = d->op_end - d->op_begin == 1 && d->nq == 1 &&
                            s->ops[d->op_begin].lo == INT64_MIN &&
                            s->ops[d->op_begin].span == UINT64_MAX;
         s->hot[di] = d->cnt | (qonly                         ? KPI__HOT_QONLY
                                : d->op_begin != d->op_end ? KPI__HOT_OPS
                                                           : 0);
-
     }
+    if (s->qone < 0)
+        s->qone = -1;
 }
 
 /* The sketch options of every sketch store. */

@@ -1525,9 +1525,71 @@ static void test_staged_quantiles(void **state)
     staged_quantiles(200000, 1000, 3, false, 2, false);
 }
 
+/*
+ * A staged window ends at the first row of another period, found a block
+ * of rows at a time: lone rows of the next month inside a long run of one
+ * month, at each position a block test can see them in (every lane of
+ * four, a block's first and last row), must each end a window, with and
+ * without a sketch (the quick count of one exact store, and the general
+ * one).
+ */
+static void test_staged_stray_rows(void **state)
+{
+    (void)state;
+    /* each window starts after the last lone row, and its blocks of 1 024
+     * rows with it (runs shorter than 1 024 rows are not staged): lone rows
+     * at lanes 0, 1, 2, 3 of a block, a block's last row, a block's first
+     * row, the batch's last row */
+    const size_t gaps[] = {5000, 1024 + 1, 2048 + 2, 1024 + 3, 2047, 2048};
+    size_t lone[sizeof gaps / sizeof gaps[0] + 1], at = 0;
+    for (size_t k = 0; k < sizeof gaps / sizeof gaps[0]; k++) {
+        lone[k] = at + gaps[k];
+        at = lone[k] + 1;
+    }
+    lone[sizeof gaps / sizeof gaps[0]] = 39999;
+    rows r = {0};
+    uint64_t x = 5;
+    for (size_t i = 0; i < 40000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        bool stray = false;
+        for (size_t k = 0; k < sizeof lone / sizeof lone[0]; k++)
+            stray |= lone[k] == i;
+        push(&r, (uint32_t)(x >> 8) % 50, (x >> 20) % 3 ? KPI_EVENT_REPLY : KPI_EVENT_CONSULT,
+             (int64_t)((x >> 24) % 5000) * 10,
+             T_2026_11_01_0030_BJ + (stray ? 2700000000LL : (int64_t)(i * 1000)));
+    }
+    for (int with_sketch = 0; with_sketch < 2; with_sketch++) {
+        kpi_metric_registry *reg;
+        assert_int_equal(kpi_metric_registry_new(&reg, KPI_REGISTRY_BUILTINS), KPI_OK);
+        if (with_sketch) {
+            size_t p90;
+            assert_int_equal(kpi_metric_registry_find(reg, "response_time_p90", &p90), KPI_OK);
+            kpi_metric_def sk = *kpi_metric_registry_def(reg, p90);
+            sk.id = "response_time_p90_sketch";
+            sk.kind = KPI_METRIC_QUANTILE_SKETCH;
+            sk.method = KPI_QUANTILE_LOWER;
+            assert_int_equal(kpi_metric_registry_add(reg, &sk, NULL), KPI_OK);
+        }
+        kpi_metrics *whole, *one;
+        assert_int_equal(kpi_metrics_new(&whole, reg, NULL), KPI_OK);
+        assert_int_equal(kpi_metrics_new(&one, reg, NULL), KPI_OK);
+        assert_int_equal(kpi_metrics_add_batch(whole, r.a, r.e, r.v, r.t, r.n), KPI_OK);
+        for (size_t i = 0; i < r.n; i++)
+            assert_int_equal(kpi_metrics_add_batch(one, r.a + i, r.e + i, r.v + i, r.t + i, 1),
+                             KPI_OK);
+        assert_int_equal(kpi_metrics_period_count(whole), 2);
+        assert_true(same_state(whole, one));
+        kpi_metrics_free(whole);
+        kpi_metrics_free(one);
+        kpi_metric_registry_free(reg);
+    }
+    rows_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_staged_stray_rows),
         cmocka_unit_test(test_builtin_registry),
         cmocka_unit_test(test_chat_builtins),
         cmocka_unit_test(test_call_centre_builtins),
