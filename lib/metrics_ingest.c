@@ -436,9 +436,10 @@ static void qstage_settle(const qstage *q, const kpi__schema *s, const cursor *p
 
 /*
  * The first row of [from, n) whose time is outside [start, start + span),
- * or n. Blocks of rows are tested without a branch per row (four
- * accumulators, so the test runs at the speed of reading the column), and
- * the block holding such a row is scanned again for it.
+ * or n. Blocks of rows are tested without a branch per row (the largest
+ * time - start, unsigned, of each block against span, so the test runs at
+ * about the speed of reading the column), and the block holding such a
+ * row is scanned again for it.
  */
 static size_t period_end(const int64_t *time, size_t from, size_t n, uint64_t start,
                          uint64_t span)
@@ -446,11 +447,13 @@ static size_t period_end(const int64_t *time, size_t from, size_t n, uint64_t st
     enum { BLOCK = 1024 };
     size_t i = from;
     for (; i + BLOCK <= n; i += BLOCK) {
-        bool out[4] = {false, false, false, false};
-        for (size_t r = i; r < i + BLOCK; r += 4)
-            for (int k = 0; k < 4; k++)
-                out[k] |= (uint64_t)time[r + k] - start >= span;
-        if (out[0] | out[1] | out[2] | out[3])
+        uint64_t far0 = 0, far1 = 0; /* the farthest from start, two rows at a time */
+        for (size_t r = i; r < i + BLOCK; r += 2) {
+            const uint64_t d0 = (uint64_t)time[r] - start, d1 = (uint64_t)time[r + 1] - start;
+            far0 = d0 > far0 ? d0 : far0;
+            far1 = d1 > far1 ? d1 : far1;
+        }
+        if ((far0 > far1 ? far0 : far1) >= span)
             break;
     }
     while (i < n && (uint64_t)time[i] - start < span)
