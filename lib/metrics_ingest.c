@@ -371,11 +371,14 @@ static kpi_status run_span(kpi_metrics *m, const uint32_t *agent, const uint16_t
 }
 
 /* Rows per staged chunk, the batches too small to be worth staging, and the
- * most values a window may bring one exact store (kpi__qs_reserve's bound,
- * twice its COMPACT_AT) or one sketch store (its pending buffer). */
+ * most values a window may bring one exact store (far more than a period
+ * of anyone's records; kept so that no count can wrap and no buffer pass
+ * kpi__qs_reserve's limit of 2^31 values) or one sketch store (its pending
+ * buffer). An exact store may pass its memory bound within a window:
+ * qstage_settle() compacts it after. */
 #define QCHUNK 262144
 #define QSTAGE_MIN 16384
-#define QSTORE_ROOM 2048
+#define QSTORE_ROOM (UINT32_C(1) << 30)
 _Static_assert((QSTORE_ROOM & (QSTORE_ROOM - 1)) == 0, "qstage_count_one tests it with an or");
 #define SKETCH_ROOM KPI__SKS_PEND_MAX
 
@@ -420,10 +423,12 @@ static inline void slot_pending(const kpi__schema *s, const cursor *pc, size_t a
     }
 }
 
-/* After a window's last flush: each store counts the values moved in. */
-static void qstage_settle(const qstage *q, const kpi__schema *s, const cursor *pc, size_t agents)
+/* After a window's last flush: each store counts the values moved in, and
+ * an exact store that passed its memory bound is compacted. */
+static void qstage_settle(const qstage *q, const kpi__schema *s, const cursor *pc, size_t agents,
+                          kpi__scratch *tmp)
 {
-    const size_t P = s->stores + s->sketches;
+    const size_t Q = s->stores, P = Q + s->sketches;
     for (size_t a = 0, i = 0; a < agents; a++)
         for (size_t j = 0; j < P; j++, i++)
             if (q->incoming[i]) {
@@ -431,6 +436,8 @@ static void qstage_settle(const qstage *q, const kpi__schema *s, const cursor *p
                 uint32_t *npend;
                 slot_pending(s, pc, a, j, &pend, &npend);
                 *npend = (uint32_t)(q->next[i] - pend);
+                if (j < Q)
+                    kpi__qs_settle(&pc->stores[a * Q + j], tmp);
             }
 }
 
@@ -559,10 +566,9 @@ static void qstage_count_window(const kpi__schema *s, uint32_t *incoming, size_t
 /*
  * Reserves room in every store of the period of row @from for the values
  * rows [from, *end) may bring; *end is cut short at the period's end and
- * where a store would take more than QSTORE_ROOM values: reserving more
- * would let a buffer outgrow what the store promises (kpi__qs_reserve
- * compacts a long buffer first). All that can fail happens here, before
- * the rows. *pc: the period (made says whether this call made it).
+ * where a store would take more than its room (QSTORE_ROOM, SKETCH_ROOM).
+ * All that can fail happens here, before the rows. *pc: the period (made
+ * says whether this call made it).
  */
 static kpi_status qstage_reserve(kpi_metrics *m, qstage *q, const uint32_t *agent,
                                  const uint16_t *event, const int64_t *time, size_t from,
@@ -622,10 +628,11 @@ static size_t short_runs(const kpi_metrics *m, const int64_t *time, size_t from,
 /*
  * For accumulators with exact quantiles: window by window, each in one
  * period (so the rows need no period test) and as long as no store would
- * take more than QSTORE_ROOM values, with room reserved once for all of
- * it: a month's batch is usually one window, so each buffer is allocated
- * once at its final size (growing it value by value cost copies and fresh
- * pages twice over). The window's rows go through staging QCHUNK at a time.
+ * take more than its room, with room reserved once for all of it: a
+ * month's batch of exact quantiles is one window, so each buffer is
+ * allocated once at its final size (growing it value by value cost copies
+ * and fresh pages twice over). The window's rows go through staging
+ * QCHUNK at a time.
  */
 static kpi_status run_staged(kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
                              const int64_t *value, const int64_t *time, size_t n, size_t *done)
@@ -637,6 +644,7 @@ static kpi_status run_staged(kpi_metrics *m, const uint32_t *agent, const uint16
                 0, rows * most, kpi__malloc(nstores * sizeof *q.incoming),
                 kpi__malloc(nstores * sizeof *q.next)};
     kpi_status st = q.slot && q.val && q.incoming && q.next ? KPI_OK : KPI_ENOMEM;
+    kpi__scratch tmp = {NULL, 0}; /* for stores settle compacts */
     /* A window costs a pass over every store (counts, room, settling):
      * rows whose periods change more often than this go the direct way. */
     const size_t short_run = nstores / 8 > 1024 ? nstores / 8 : 1024;
@@ -665,11 +673,12 @@ static kpi_status run_staged(kpi_metrics *m, const uint32_t *agent, const uint16
             qstage_flush(&q);
             i += did;
         }
-        qstage_settle(&q, s, &pc, m->agents);
+        qstage_settle(&q, s, &pc, m->agents, &tmp);
         if (st != KPI_OK && i == from)
             cursor_undo(m, &pc);
     }
     qstage_free(&q);
+    kpi__free(tmp.v);
     *done = i;
     return st;
 }

@@ -272,6 +272,17 @@ static uint64_t pend_bound(const kpi__qstore *s)
     return 2 * (uint64_t)(s->nruns > COMPACT_AT ? s->nruns : COMPACT_AT);
 }
 
+void kpi__qs_settle(kpi__qstore *s, kpi__scratch *tmp)
+{
+    if (s->npend <= pend_bound(s) || kpi__qs_compact_with(s, tmp) != KPI_OK)
+        return; /* on failure the store stays valid; its next reservation compacts it */
+    if (s->cappend > pend_bound(s)) { /* the room of one batch, not kept */
+        kpi__free(s->pend);
+        s->pend = NULL;
+        s->cappend = 0;
+    }
+}
+
 /*
  * Grows the buffer to hold at least @need values, four times at a step (16,
  * 64, 256, 1024, 2048: half the reallocations of doubling, each a copy and
