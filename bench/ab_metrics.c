@@ -7,9 +7,10 @@
  * Loads both libraries (dlopen, each with its own symbols), builds the data
  * of bench_metrics once (default 5e7 rows, 10 000 agents), then alternates
  * the two builds (ABBA order) for each round: the counters pass, the
- * ingest with the exact quantile, kpi_metrics_compact, and the ingest with
- * the quantile as a sketch. Prints each
- * stage's best and mean CPU seconds per build and the new/old ratios. A
+ * ingest with the exact quantile, kpi_metrics_compact, the ingest with
+ * the quantile as a sketch, and the exact-quantile ingest on two threads.
+ * Prints each stage's best and mean CPU seconds (wall seconds for the two
+ * threads) per build and the new/old ratios. A
  * ratio below 1 means the new build is faster. Both builds must take the
  * same API (this file's kpiscore.h).
  *
@@ -37,10 +38,19 @@ typedef struct {
                               const kpi_metrics_options *);
     kpi_status (*add_batch)(kpi_metrics *, const uint32_t *, const uint16_t *, const int64_t *,
                             const int64_t *, size_t);
+    kpi_status (*add_batch_threads)(kpi_metrics *, const uint32_t *, const uint16_t *,
+                                    const int64_t *, const int64_t *, size_t, unsigned);
     kpi_status (*compact)(kpi_metrics *);
     void (*metrics_free)(kpi_metrics *);
     kpi_metric_registry *lean, *full, *sketched; /* no quantile, exact, sketch */
 } build;
+
+static double wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 static double cpu(void)
 {
@@ -102,6 +112,7 @@ static void load(build *b, const char *path)
     *(void **)&b->registry_free = sym(lib, path, "kpi_metric_registry_free");
     *(void **)&b->metrics_new = sym(lib, path, "kpi_metrics_new");
     *(void **)&b->add_batch = sym(lib, path, "kpi_metrics_add_batch");
+    *(void **)&b->add_batch_threads = sym(lib, path, "kpi_metrics_add_batch_threads");
     *(void **)&b->compact = sym(lib, path, "kpi_metrics_compact");
     *(void **)&b->metrics_free = sym(lib, path, "kpi_metrics_free");
     b->lean = registry(b, 0);
@@ -109,7 +120,7 @@ static void load(build *b, const char *path)
     b->sketched = registry(b, 2);
 }
 
-enum { COUNTERS, QUANTILE, COMPACT, SKETCH, STAGES };
+enum { COUNTERS, QUANTILE, COMPACT, SKETCH, THREADS2, STAGES };
 
 /* A new accumulator of @reg holding the rows; *took: CPU seconds of the add. */
 static kpi_metrics *ingest(const build *b, const kpi_metric_registry *reg,
@@ -165,14 +176,22 @@ int main(int argc, char **argv)
             bk->metrics_free(m);
             m = ingest(bk, bk->sketched, &o, a, e, v, t, n, &took[SKETCH]);
             bk->metrics_free(m);
+            if (bk->metrics_new(&m, bk->full, &o))
+                die("metrics_new");
+            c = wall(); /* two threads: the wall clock, not the CPU time, tells */
+            if (bk->add_batch_threads(m, a, e, v, t, n, 2))
+                die("add_batch_threads");
+            took[THREADS2] = wall() - c;
+            bk->metrics_free(m);
             for (int j = 0; j < STAGES; j++) {
                 best[k][j] = took[j] < best[k][j] ? took[j] : best[k][j];
                 sum[k][j] += took[j];
             }
         }
     static const char *names[STAGES] = {"counters", "quantile ingest", "compact",
-                                        "sketch ingest"};
-    printf("%zu rows, %u agents, %d rounds; CPU seconds\n", n, agents, rounds);
+                                        "sketch ingest", "quantile 2 thr."};
+    printf("%zu rows, %u agents, %d rounds; CPU seconds (2 threads: wall seconds)\n", n,
+           agents, rounds);
     printf("%-16s %9s %9s %9s %9s %9s %9s\n", "stage", "old best", "old mean", "new best",
            "new mean", "best n/o", "mean n/o");
     for (int j = 0; j < STAGES; j++)

@@ -278,8 +278,11 @@ static inline __attribute__((always_inline)) void add_base(const kpi__schema *s,
  */
 static inline __attribute__((always_inline)) kpi_status
 run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int64_t *value,
-         const int64_t *time, size_t n, cursor cur, qstage *stage, size_t *done, bool timed)
+         const int64_t *time, size_t n, cursor cur, qstage *shared, size_t *done, bool timed)
 {
+    /* the stage in a local copy, as in qstage_flush() */
+    qstage local = shared ? *shared : (qstage){0};
+    qstage *const stage = shared ? &local : NULL;
     const kpi__schema *s = m->s;
     const size_t W = s->words;
     const uint32_t *hot = s->hot;
@@ -350,6 +353,8 @@ run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int
         add_base(s, word, h & KPI__HOT_WORD, value[i]);
     }
 out:
+    if (shared)
+        shared->n = local.n;
     *done = i;
     return st;
 }
@@ -382,9 +387,10 @@ static kpi_status run_span(kpi_metrics *m, const uint32_t *agent, const uint16_t
 _Static_assert((QSTORE_ROOM & (QSTORE_ROOM - 1)) == 0, "qstage_count_one tests it with an or");
 #define SKETCH_ROOM KPI__SKS_PEND_MAX
 
-static inline uint32_t slot_room(const kpi__schema *s, uint32_t slot)
+/* The most values a window may bring slot @slot; @room: an exact store's. */
+static inline uint32_t slot_room(const kpi__schema *s, uint32_t slot, uint32_t room)
 {
-    return slot < s->stores ? QSTORE_ROOM : SKETCH_ROOM;
+    return slot < s->stores ? room : SKETCH_ROOM;
 }
 
 static void qstage_free(qstage *q)
@@ -401,10 +407,17 @@ static void qstage_free(qstage *q)
  * values ahead. */
 static void qstage_flush(qstage *q)
 {
-    for (size_t k = 0; k < q->n; k++) {
-        if (KPI__LIKELY(k + PREFETCH < q->n))
-            __builtin_prefetch(q->next[q->slot[k + PREFETCH]], 1);
-        *q->next[q->slot[k]]++ = q->val[k];
+    /* in locals: the stores through next may alias *q for all the compiler
+     * knows (a lane's stage is shared with its thread), so q's fields would
+     * be read again after each value */
+    const uint32_t *slot = q->slot;
+    const int64_t *val = q->val;
+    int64_t **next = q->next;
+    const size_t n = q->n;
+    for (size_t k = 0; k < n; k++) {
+        if (KPI__LIKELY(k + PREFETCH < n))
+            __builtin_prefetch(next[slot[k + PREFETCH]], 1);
+        *next[slot[k]]++ = val[k];
     }
     q->n = 0;
 }
@@ -421,24 +434,6 @@ static inline void slot_pending(const kpi__schema *s, const cursor *pc, size_t a
         *pend = pc->sketches[a * K + j - Q].pend;
         *npend = &pc->sketches[a * K + j - Q].npend;
     }
-}
-
-/* After a window's last flush: each store counts the values moved in, and
- * an exact store that passed its memory bound is compacted. */
-static void qstage_settle(const qstage *q, const kpi__schema *s, const cursor *pc, size_t agents,
-                          kpi__scratch *tmp)
-{
-    const size_t Q = s->stores, P = Q + s->sketches;
-    for (size_t a = 0, i = 0; a < agents; a++)
-        for (size_t j = 0; j < P; j++, i++)
-            if (q->incoming[i]) {
-                int64_t *pend;
-                uint32_t *npend;
-                slot_pending(s, pc, a, j, &pend, &npend);
-                *npend = (uint32_t)(q->next[i] - pend);
-                if (j < Q)
-                    kpi__qs_settle(&pc->stores[a * Q + j], tmp);
-            }
 }
 
 /*
@@ -471,12 +466,13 @@ static size_t period_end(const int64_t *time, size_t from, size_t n, uint64_t st
 /*
  * Counts what rows [from, *end) may bring each store (every row of a kind
  * with a quantile op counts, passing its filter or not), cutting *end
- * short after the first row that fills a store (a period's end is cut
- * already). Inlined twice, with @sketches constant.
+ * short after the first row that fills a store (@room values for an exact
+ * one; a period's end is cut already). Inlined twice, with @sketches
+ * constant.
  */
 static inline __attribute__((always_inline)) void
 qstage_count(const kpi__schema *s, uint32_t *incoming, const uint32_t *agent,
-             const uint16_t *event, size_t from, size_t *end, bool sketches)
+             const uint16_t *event, size_t from, size_t *end, uint32_t room, bool sketches)
 {
     const size_t Q = s->stores, P = Q + s->sketches;
     for (size_t r = from; r < *end; r++) {
@@ -486,10 +482,10 @@ qstage_count(const kpi__schema *s, uint32_t *incoming, const uint32_t *agent,
         uint32_t *first = &incoming[agent[r] * P + d->q1];
         const uint32_t k = *first + (d->nq != 0);
         *first = k;
-        bool full = k >= (sketches ? slot_room(s, d->q1) : QSTORE_ROOM);
+        bool full = k >= (sketches ? slot_room(s, d->q1, room) : room);
         for (uint32_t j = 1; KPI__UNLIKELY(j < d->nq); j++) {
             const uint32_t slot = kpi__op_slot(s, &s->ops[d->op_begin + j]);
-            full |= ++incoming[agent[r] * P + slot] >= slot_room(s, slot);
+            full |= ++incoming[agent[r] * P + slot] >= slot_room(s, slot, room);
         }
         if (KPI__UNLIKELY(full)) {
             *end = r + 1;
@@ -501,11 +497,12 @@ qstage_count(const kpi__schema *s, uint32_t *incoming, const uint32_t *agent,
 /*
  * qstage_count() for a schema whose appends all go to store s->qone:
  * the store's address does not wait for the event's table entry, and no
- * row branches. False (counts left half made) when some store would fill:
- * the caller counts again with qstage_count(), which cuts the window there.
+ * row branches. False (counts left half made) when some store would reach
+ * @room (a power of two): the caller counts again with qstage_count(),
+ * which cuts the window there.
  */
 static bool qstage_count_one(const kpi__schema *s, uint32_t *incoming, const uint32_t *agent,
-                             const uint16_t *event, size_t from, size_t end)
+                             const uint16_t *event, size_t from, size_t end, uint32_t room)
 {
     const size_t P = s->stores;
     uint32_t *first = incoming + s->qone, seen = 0;
@@ -514,19 +511,21 @@ static bool qstage_count_one(const kpi__schema *s, uint32_t *incoming, const uin
         first[agent[r] * P] = k;
         seen |= k;
     }
-    return seen < QSTORE_ROOM; /* QSTORE_ROOM is a power of two: no k reached it */
+    return seen < room; /* room is a power of two: no k reached it */
 }
 
 /*
  * Counts what the window from row @from may bring each store into
  * @incoming (@nstores counters), cutting *end at the end of the period @pc
- * holds (when @time) and after the first row that fills a store. The
- * period's end is found a span of rows at a time, so a window cut short
- * by a full store costs no test of the rows after it.
+ * holds (when @time) and after the first row that fills a store (@room
+ * values for an exact one, a power of two). The period's end is found a
+ * span of rows at a time, so a window cut short by a full store costs no
+ * test of the rows after it.
  */
 static void qstage_count_window(const kpi__schema *s, uint32_t *incoming, size_t nstores,
                                 const uint32_t *agent, const uint16_t *event,
-                                const int64_t *time, size_t from, size_t *end, const cursor *pc)
+                                const int64_t *time, size_t from, size_t *end, const cursor *pc,
+                                uint32_t room)
 {
     enum { SPAN = 65536 };
     memset(incoming, 0, nstores * sizeof *incoming);
@@ -537,7 +536,7 @@ static void qstage_count_window(const kpi__schema *s, uint32_t *incoming, size_t
             size_t next = stop - r > SPAN ? r + SPAN : stop;
             if (time && (next = period_end(time, r, next, pc->start, pc->span)) < r + SPAN)
                 stop = next;
-            fits = qstage_count_one(s, incoming, agent, event, r, next);
+            fits = qstage_count_one(s, incoming, agent, event, r, next, room);
             r = next;
         }
         if (fits) {
@@ -552,54 +551,15 @@ static void qstage_count_window(const kpi__schema *s, uint32_t *incoming, size_t
             *end = next;
         cut = next;
         if (s->sketches) /* two copies, so that the usual case tests no room per slot */
-            qstage_count(s, incoming, agent, event, r, &cut, true);
+            qstage_count(s, incoming, agent, event, r, &cut, room, true);
         else
-            qstage_count(s, incoming, agent, event, r, &cut, false);
+            qstage_count(s, incoming, agent, event, r, &cut, room, false);
         if (cut < next) {
             *end = cut;
             return;
         }
         r = next;
     }
-}
-
-/*
- * Reserves room in every store of the period of row @from for the values
- * rows [from, *end) may bring; *end is cut short at the period's end and
- * where a store would take more than its room (QSTORE_ROOM, SKETCH_ROOM).
- * All that can fail happens here, before the rows. *pc: the period (made
- * says whether this call made it).
- */
-static kpi_status qstage_reserve(kpi_metrics *m, qstage *q, const uint32_t *agent,
-                                 const uint16_t *event, const int64_t *time, size_t from,
-                                 size_t *end, cursor *pc)
-{
-    const kpi__schema *s = m->s;
-    const size_t Q = s->stores, K = s->sketches;
-    const bool timed = rows_timed(m, time);
-    kpi_status st = cursor_move(m, timed ? time[from] : 0, pc);
-    if (st != KPI_OK)
-        return st;
-    qstage_count_window(s, q->incoming, m->agents * (Q + K), agent, event,
-                        timed ? time : NULL, from, end, pc);
-    for (size_t a = 0, i = 0; a < m->agents; a++)
-        for (size_t j = 0; j < Q + K; j++, i++) {
-            if (!q->incoming[i])
-                continue;
-            /* a sketch store may move its pending values into the sketch first */
-            st = j < Q ? kpi__qs_reserve(&pc->stores[a * Q + j], q->incoming[i])
-                       : kpi__sks_reserve(&pc->sketches[a * K + j - Q], q->incoming[i],
-                                          &s->skopts[j - Q]);
-            if (st != KPI_OK) {
-                cursor_undo(m, pc); /* no row of it went in: it does not exist yet */
-                return st;
-            }
-            int64_t *pend;
-            uint32_t *npend;
-            slot_pending(s, pc, a, j, &pend, &npend);
-            q->next[i] = pend + *npend;
-        }
-    return KPI_OK;
 }
 
 /*
@@ -626,24 +586,274 @@ static size_t short_runs(const kpi_metrics *m, const int64_t *time, size_t from,
 }
 
 /*
+ * One worker of a staged window: a share of its rows, counted, staged and
+ * moved into the room reserved for them by their own stage. The first
+ * lane adds its rows' cells to the caller's accumulator, the others to a
+ * helper's (added to the caller's once the batch is done), while all move
+ * their values into the caller's stores: each lane's values go after the
+ * values of the lanes before it, so every buffer holds its values in row
+ * order, as one lane would leave them.
+ */
+typedef struct {
+    kpi_metrics *m;      /* whose cells the lane's rows add to */
+    qstage q;
+    cursor cur;          /* the window's period in m */
+    const cursor *pc;    /* the window's period in the caller's accumulator */
+    const uint32_t *agent;
+    const uint16_t *event;
+    const int64_t *value;
+    size_t from, end;    /* the lane's rows */
+    uint32_t room;       /* the most values they may bring one exact store (a power of two) */
+} lane;
+
+static void lane_free(lane *l)
+{
+    qstage_free(&l->q);
+}
+
+/* Each lane's stage (rows of up to QCHUNK), counts and next slots for
+ * @nstores stores; false on ENOMEM (the lanes then freed). */
+static bool lanes_alloc(lane *lanes, unsigned nlanes, size_t rows, size_t most, size_t nstores)
+{
+    bool ok = true;
+    for (unsigned t = 0; t < nlanes; t++) {
+        qstage *q = &lanes[t].q;
+        *q = (qstage){kpi__malloc(rows * most * sizeof *q->slot),
+                      kpi__malloc(rows * most * sizeof *q->val), 0, rows * most,
+                      kpi__malloc(nstores * sizeof *q->incoming),
+                      kpi__malloc(nstores * sizeof *q->next)};
+        ok = ok && q->slot && q->val && q->incoming && q->next;
+    }
+    if (!ok)
+        for (unsigned t = 0; t < nlanes; t++)
+            lane_free(&lanes[t]);
+    return ok;
+}
+
+/* Counts the lane's rows (their period is known: no time test). */
+static void *lane_count(void *arg)
+{
+    lane *l = arg;
+    const kpi__schema *s = l->m->s;
+    qstage_count_window(s, l->q.incoming, l->m->agents * (s->stores + s->sketches), l->agent,
+                        l->event, NULL, l->from, &l->end, l->pc, l->room);
+    return NULL;
+}
+
+/* Adds the lane's rows, QCHUNK at a time through its stage (cannot fail:
+ * the rows stay in one period and their values go to reserved room). */
+static void *lane_rows(void *arg)
+{
+    lane *l = arg;
+    for (size_t i = l->from; i < l->end;) {
+        const size_t stop = l->end - i > QCHUNK ? i + QCHUNK : l->end;
+        size_t did;
+        run_rows(l->m, l->agent + i, l->event + i, l->value + i, NULL, stop - i, l->cur, &l->q,
+                 &did, false);
+        qstage_flush(&l->q);
+        i += did;
+    }
+    return NULL;
+}
+
+/* Runs @fn on every lane, the first in the calling thread; a lane whose
+ * thread cannot be had runs there too. */
+static void lanes_run(lane *lanes, unsigned nlanes, void *(*fn)(void *))
+{
+    pthread_t tid[64];
+    bool started[64] = {false};
+    for (unsigned t = 1; t < nlanes; t++)
+        started[t] = pthread_create(&tid[t], NULL, fn, &lanes[t]) == 0;
+    fn(&lanes[0]);
+    for (unsigned t = 1; t < nlanes; t++) {
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        else
+            fn(&lanes[t]);
+    }
+}
+
+/*
+ * Reserves room in every store of the window's period *pc for what the
+ * lanes counted, and sets each lane's next slots: its values go after the
+ * room counted for the lanes before it. All that can fail happens here,
+ * before the rows.
+ */
+static kpi_status lanes_reserve(kpi_metrics *m, lane *lanes, unsigned nlanes, const cursor *pc)
+{
+    const kpi__schema *s = m->s;
+    const size_t Q = s->stores, K = s->sketches;
+    for (size_t a = 0, i = 0; a < m->agents; a++)
+        for (size_t j = 0; j < Q + K; j++, i++) {
+            uint32_t total = 0; /* each lane counts below its room: no wrap */
+            for (unsigned t = 0; t < nlanes; t++)
+                total += lanes[t].q.incoming[i];
+            if (!total)
+                continue;
+            /* a sketch store may move its pending values into the sketch first */
+            kpi_status st = j < Q ? kpi__qs_reserve(&pc->stores[a * Q + j], total)
+                                  : kpi__sks_reserve(&pc->sketches[a * K + j - Q], total,
+                                                     &s->skopts[j - Q]);
+            if (st != KPI_OK)
+                return st;
+            int64_t *pend;
+            uint32_t *npend;
+            slot_pending(s, pc, a, j, &pend, &npend);
+            int64_t *next = pend + *npend;
+            for (unsigned t = 0; t < nlanes; t++) {
+                lanes[t].q.next[i] = next;
+                next += lanes[t].q.incoming[i];
+            }
+        }
+    return KPI_OK;
+}
+
+/*
+ * After a window's rows: each store that took values counts them, and an
+ * exact store that passed its memory bound is compacted. A lane's room
+ * was counted for every record of a kind with a quantile op, but only
+ * records passing the op's filter brought a value: a lane's values move
+ * down to close the room the lanes before it left unused, so the buffer
+ * holds them in row order with no gap.
+ */
+static void lanes_settle(const lane *lanes, unsigned nlanes, const cursor *pc, size_t agents,
+                         kpi__scratch *tmp)
+{
+    const kpi__schema *s = lanes[0].m->s;
+    const size_t Q = s->stores, P = Q + s->sketches;
+    for (size_t a = 0, i = 0; a < agents; a++)
+        for (size_t j = 0; j < P; j++, i++) {
+            uint64_t total = 0;
+            for (unsigned t = 0; t < nlanes; t++)
+                total += lanes[t].q.incoming[i];
+            if (!total)
+                continue;
+            int64_t *pend;
+            uint32_t *npend;
+            slot_pending(s, pc, a, j, &pend, &npend);
+            int64_t *to = pend + *npend, *start = to;
+            for (unsigned t = 0; t < nlanes; t++) {
+                const size_t took = (size_t)(lanes[t].q.next[i] - start);
+                if (to != start)
+                    memmove(to, start, took * sizeof *to);
+                to += took;
+                start += lanes[t].q.incoming[i];
+            }
+            *npend = (uint32_t)(to - pend);
+            if (j < Q)
+                kpi__qs_settle(&pc->stores[a * Q + j], tmp);
+        }
+}
+
+/*
+ * One window: rows from @from in the period of row @from (*pc, made in
+ * @m) up to its end or where a store would fill; returns where it ended.
+ * With helpers, the rows are shared among 1 + @nhelpers lanes working in
+ * parallel (only without sketches: their small room must be counted over
+ * the window in order). On failure (before any row) nothing is added.
+ */
+static kpi_status run_window(kpi_metrics *m, kpi_metrics *const *helpers, unsigned nhelpers,
+                             lane *lanes, const uint32_t *agent, const uint16_t *event,
+                             const int64_t *value, const int64_t *time, size_t from, size_t n,
+                             bool timed, kpi__scratch *tmp, size_t *end)
+{
+    const kpi__schema *s = m->s;
+    cursor pc;
+    kpi_status st = cursor_move(m, time ? time[from] : 0, &pc);
+    if (st != KPI_OK)
+        return st;
+    *end = n;
+    unsigned nlanes = 1;
+    if (nhelpers && !s->sketches) { /* the window's end first, then a share of it per lane */
+        if (timed)
+            *end = period_end(time, from, n, pc.start, pc.span);
+        const size_t share = 1024; /* smaller shares are not worth a thread */
+        nlanes = (*end - from) / share + 1 < nhelpers + 1 ? (unsigned)((*end - from) / share + 1)
+                                                          : nhelpers + 1;
+    }
+    unsigned shift = 0; /* each lane's room: a power of two, all of them within QSTORE_ROOM */
+    while ((1u << shift) < nlanes)
+        shift++;
+    for (unsigned t = 0; t < nlanes; t++) {
+        lane *l = &lanes[t];
+        l->m = t ? helpers[t - 1] : m;
+        l->pc = &pc;
+        l->agent = agent;
+        l->event = event;
+        l->value = value;
+        l->from = from + (*end - from) * t / nlanes;
+        l->end = from + (*end - from) * (t + 1) / nlanes;
+        l->room = QSTORE_ROOM >> shift;
+        if (t && (st = cursor_move(l->m, time ? time[from] : 0, &l->cur)) != KPI_OK)
+            break;
+    }
+    if (st == KPI_OK && nlanes == 1) {
+        qstage_count_window(s, lanes[0].q.incoming, m->agents * (s->stores + s->sketches), agent,
+                            event, timed ? time : NULL, from, end, &pc, QSTORE_ROOM);
+        lanes[0].end = *end;
+    } else if (st == KPI_OK) {
+        const size_t nstores = m->agents * (s->stores + s->sketches);
+        lanes_run(lanes, nlanes, lane_count);
+        for (unsigned t = 0; t < nlanes; t++) /* a lane cut short ends the window */
+            if (lanes[t].end < from + (*end - from) * (t + 1) / nlanes) {
+                *end = lanes[t].end;
+                for (unsigned u = t + 1; u < nlanes; u++) {
+                    lanes[u].from = lanes[u].end = *end;
+                    memset(lanes[u].q.incoming, 0, nstores * sizeof *lanes[u].q.incoming);
+                }
+                break;
+            }
+    }
+    if (st == KPI_OK)
+        st = lanes_reserve(m, lanes, nlanes, &pc);
+    if (st != KPI_OK) {
+        cursor_undo(m, &pc); /* no row of it went in: it does not exist yet */
+        return st;
+    }
+    lanes[0].cur = pc;
+    lanes[0].cur.made = false; /* rows cannot fail here */
+    lanes_run(lanes, nlanes, lane_rows);
+    lanes_settle(lanes, nlanes, &pc, m->agents, tmp);
+    return KPI_OK;
+}
+
+/* The cells of each helper's periods added to @m's (every period a lane
+ * used was made in @m first; a helper's period without its twin in @m
+ * has no rows). Cannot fail. */
+static void add_helper_cells(kpi_metrics *m, kpi_metrics *const *helpers, unsigned nhelpers)
+{
+    const size_t W = m->s->words;
+    for (unsigned h = 0; h < nhelpers; h++)
+        for (size_t i = 0; i < helpers[h]->nperiods; i++) {
+            const kpi__mperiod *p = &helpers[h]->periods[i];
+            size_t at;
+            if (kpi__metrics_period_at(m, p->key, false, &at) != KPI_OK)
+                continue;
+            for (size_t a = 0; a < helpers[h]->agents; a++)
+                kpi__cell_words_add(m->s, m->periods[at].cells + a * W, p->cells + a * W);
+        }
+}
+
+/*
  * For accumulators with exact quantiles: window by window, each in one
  * period (so the rows need no period test) and as long as no store would
  * take more than its room, with room reserved once for all of it: a
  * month's batch of exact quantiles is one window, so each buffer is
  * allocated once at its final size (growing it value by value cost copies
  * and fresh pages twice over). The window's rows go through staging
- * QCHUNK at a time.
+ * QCHUNK at a time, shared among 1 + @nhelpers lanes (helpers: empty
+ * accumulators like @m, for the cells of the other lanes' rows).
  */
-static kpi_status run_staged(kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
-                             const int64_t *value, const int64_t *time, size_t n, size_t *done)
+static kpi_status run_staged(kpi_metrics *m, kpi_metrics *const *helpers, unsigned nhelpers,
+                             const uint32_t *agent, const uint16_t *event, const int64_t *value,
+                             const int64_t *time, size_t n, size_t *done)
 {
     const kpi__schema *s = m->s;
     const size_t rows = n < QCHUNK ? n : QCHUNK, most = s->most_nq ? s->most_nq : 1;
     const size_t nstores = m->agents * (s->stores + s->sketches);
-    qstage q = {kpi__malloc(rows * most * sizeof *q.slot), kpi__malloc(rows * most * sizeof *q.val),
-                0, rows * most, kpi__malloc(nstores * sizeof *q.incoming),
-                kpi__malloc(nstores * sizeof *q.next)};
-    kpi_status st = q.slot && q.val && q.incoming && q.next ? KPI_OK : KPI_ENOMEM;
+    lane lanes[64];
+    const bool allocated = lanes_alloc(lanes, nhelpers + 1, rows, most, nstores);
+    kpi_status st = allocated ? KPI_OK : KPI_ENOMEM;
     kpi__scratch tmp = {NULL, 0}; /* for stores settle compacts */
     /* A window costs a pass over every store (counts, room, settling):
      * rows whose periods change more often than this go the direct way. */
@@ -652,46 +862,37 @@ static kpi_status run_staged(kpi_metrics *m, const uint32_t *agent, const uint16
     size_t i = 0;
     while (st == KPI_OK && i < n) {
         const size_t direct = timed ? short_runs(m, time, i, n, short_run) : 0;
-        if (direct) {
-            size_t did;
-            st = run_span(m, agent + i, event + i, value + i, time + i, direct, &did);
-            i += did;
-            continue;
-        }
-        const size_t from = i;
-        size_t end = n;
-        cursor pc;
-        if ((st = qstage_reserve(m, &q, agent, event, time, i, &end, &pc)) != KPI_OK)
-            break;
-        cursor rows_cur = pc;
-        rows_cur.made = false; /* a failure at the window's first row: undone below */
-        while (st == KPI_OK && i < end) {
-            const size_t stop = end - i > QCHUNK ? i + QCHUNK : end;
-            size_t did;
-            st = run_rows(m, agent + i, event + i, value + i, NULL, stop - i, rows_cur, &q, &did,
-                          false);
-            qstage_flush(&q);
-            i += did;
-        }
-        qstage_settle(&q, s, &pc, m->agents, &tmp);
-        if (st != KPI_OK && i == from)
-            cursor_undo(m, &pc);
+        size_t did = direct;
+        st = direct ? run_span(m, agent + i, event + i, value + i, time + i, direct, &did)
+                    : run_window(m, helpers, nhelpers, lanes, agent, event, value, time, i, n,
+                                 timed, &tmp, &did);
+        i = direct ? i + did : st == KPI_OK ? did : i;
     }
-    qstage_free(&q);
+    for (unsigned t = 0; allocated && t <= nhelpers; t++)
+        lane_free(&lanes[t]);
+    add_helper_cells(m, helpers, nhelpers);
     kpi__free(tmp.v);
     *done = i;
     return st;
 }
 
-static kpi_status run_batch(kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
-                            const int64_t *value, const int64_t *time, size_t n)
+/* Whether a batch of @n rows is staged (its quantile values moved into
+ * reserved room; staged slots are 32-bit store indexes). */
+static bool batch_staged(const kpi_metrics *m, size_t n)
+{
+    const uint64_t slots = (uint64_t)m->agents * (m->s->stores + m->s->sketches);
+    return slots && n >= QSTAGE_MIN && slots < UINT32_MAX;
+}
+
+/* Adds checked rows, staged with 1 + @nhelpers lanes or straight. */
+static kpi_status run_batch(kpi_metrics *m, kpi_metrics *const *helpers, unsigned nhelpers,
+                            const uint32_t *agent, const uint16_t *event, const int64_t *value,
+                            const int64_t *time, size_t n)
 {
     size_t done;
-    /* staged slots are 32-bit store indexes */
-    const uint64_t slots = (uint64_t)m->agents * (m->s->stores + m->s->sketches);
-    const bool staged = slots && n >= QSTAGE_MIN && slots < UINT32_MAX;
-    kpi_status st = staged ? run_staged(m, agent, event, value, time, n, &done)
-                           : run_span(m, agent, event, value, time, n, &done);
+    kpi_status st = batch_staged(m, n)
+                        ? run_staged(m, helpers, nhelpers, agent, event, value, time, n, &done)
+                        : run_span(m, agent, event, value, time, n, &done);
     if (st != KPI_OK)
         kpi__error_set_position(0, 0, (long long)done);
     return st;
@@ -750,7 +951,7 @@ kpi_status kpi__metrics_add(kpi_metrics *m, const uint32_t *agent, const uint16_
     const size_t before = m->agents;
     kpi_status st = check_batch(m, agent, event, n);
     if (st == KPI_OK)
-        st = run_batch(m, agent, event, value, time_ms, n);
+        st = run_batch(m, NULL, 0, agent, event, value, time_ms, n);
     return settle_agents(m, before, agent, n, st);
 }
 
@@ -771,13 +972,38 @@ static void *slice_run(void *arg)
 {
     slice *sl = arg;
     kpi__error_reset();
-    sl->status = run_batch(sl->m, sl->agent, sl->event, sl->value, sl->time, sl->n);
+    sl->status = run_batch(sl->m, NULL, 0, sl->agent, sl->event, sl->value, sl->time, sl->n);
     if (sl->status != KPI_OK) {
         const kpi_error *e = kpi_error_last();
         snprintf(sl->message, sizeof sl->message, "%s", kpi_error_message(e));
         sl->offset = kpi_error_offset(e) + (long long)sl->first;
     }
     return NULL;
+}
+
+/*
+ * Exact quantiles without sketches: each window's rows shared among
+ * @threads lanes that move their values straight into the stores' room
+ * (nothing to copy or merge afterwards but the other lanes' cells), so
+ * the buffers end as one thread leaves them.
+ */
+static kpi_status add_lanes(kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
+                            const int64_t *value, const int64_t *time, size_t n,
+                            unsigned threads)
+{
+    kpi_metrics *helpers[63];
+    unsigned nhelpers = 0;
+    kpi_status st = KPI_OK;
+    while (st == KPI_OK && nhelpers < threads - 1)
+        if ((st = kpi__metrics_new_like(m, m->agents, &helpers[nhelpers])) == KPI_OK)
+            nhelpers++;
+    if (st == KPI_OK)
+        st = run_batch(m, helpers, nhelpers, agent, event, value, time, n);
+    else
+        kpi__error_set_position(0, 0, 0); /* no row went in */
+    for (unsigned h = 0; h < nhelpers; h++)
+        kpi_metrics_free(helpers[h]);
+    return st;
 }
 
 kpi_status kpi_metrics_add_batch_threads(kpi_metrics *m, const uint32_t *agent,
@@ -799,6 +1025,9 @@ kpi_status kpi_metrics_add_batch_threads(kpi_metrics *m, const uint32_t *agent,
     st = check_batch(m, agent, event, n);
     if (st != KPI_OK)
         return st;
+    if (batch_staged(m, n) && m->s->stores && !m->s->sketches)
+        return settle_agents(m, before, agent, n, add_lanes(m, agent, event, value, time_ms, n,
+                                                           threads));
     slice sl[64];
     pthread_t tid[64];
     bool started[64] = {false};

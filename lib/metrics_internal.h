@@ -116,10 +116,12 @@ void kpi__sort_i64(int64_t *v, size_t n, int64_t *tmp);
  * bound is given when @k asks for it: a staged window reserves what it
  * brings each store, and kpi__qs_settle() restores the bound after it. */
 kpi_status kpi__qs_reserve(kpi__qstore *s, uint32_t k);
-/* Compacts a store whose buffer passed its bound within a batch, and frees
- * that buffer when it is still longer than the bound. An allocation
- * failure leaves the store valid, over its bound until its next
- * reservation compacts it. @tmp: scratch reused across stores. */
+/* Brings a store whose buffer passed its bound within a batch back within
+ * it: compacts its values when there are more than the bound, and frees or
+ * shrinks a buffer still longer than the bound (room a window reserved for
+ * records its filter left out). An allocation failure leaves the store
+ * valid, over its bound until its next reservation compacts it. @tmp:
+ * scratch reused across stores. */
 void kpi__qs_settle(kpi__qstore *s, kpi__scratch *tmp);
 /* Appends one value; grows or compacts. Out of line: the hot loop calls it. */
 kpi_status kpi__qs_append_slow(kpi__qstore *s, int64_t v);

@@ -274,12 +274,22 @@ static uint64_t pend_bound(const kpi__qstore *s)
 
 void kpi__qs_settle(kpi__qstore *s, kpi__scratch *tmp)
 {
-    if (s->npend <= pend_bound(s) || kpi__qs_compact_with(s, tmp) != KPI_OK)
-        return; /* on failure the store stays valid; its next reservation compacts it */
-    if (s->cappend > pend_bound(s)) { /* the room of one batch, not kept */
+    if (s->npend > pend_bound(s) && kpi__qs_compact_with(s, tmp) != KPI_OK)
+        return; /* the store stays valid; its next reservation compacts it */
+    if (s->cappend <= pend_bound(s))
+        return;
+    if (s->npend == 0) { /* compacted: the room of one batch is not kept */
         kpi__free(s->pend);
         s->pend = NULL;
         s->cappend = 0;
+        return;
+    }
+    /* room counted for records the store's filter then left out: given
+     * back (when the shrink fails, the buffer stays as it is) */
+    int64_t *fit = kpi__reallocarray(s->pend, s->npend, sizeof *fit);
+    if (fit) {
+        s->pend = fit;
+        s->cappend = s->npend;
     }
 }
 

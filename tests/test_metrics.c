@@ -1600,9 +1600,99 @@ static void test_staged_stray_rows(void **state)
     rows_free(&r);
 }
 
+/*
+ * kpi_metrics_add_batch_threads with exact quantiles and no sketch: each
+ * window's rows are shared among lanes that move their values into the
+ * same buffers, each lane's after the lanes before it. Months in order (a
+ * window each), then interleaved (the direct way), a filtered quantile
+ * (lanes leave room they counted but did not fill), a heavy agent with
+ * repeating values (its store compacted when the window ends): every
+ * thread count gives the state of one pass, within the memory bound, and
+ * under every allocation failure exactly the rows before the offset are
+ * in.
+ */
+static void test_staged_lanes(void **state)
+{
+    (void)state;
+    rows r = {0};
+    uint64_t x = 17;
+    for (int i = 0; i < 24000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        const uint32_t a = x % 4 == 0 ? 0 : (uint32_t)(x >> 8) % 40;
+        static const unsigned kinds[] = {KPI_EVENT_REPLY, KPI_EVENT_REPLY, KPI_EVENT_CONSULT,
+                                         KPI_EVENT_CALL_ANSWERED,
+                                         KPI_EVENT_REPLY | KPI_EVENT_EXCUSED};
+        const int month = i < 16000 ? i / 8000 : i % 3; /* in order, then interleaved */
+        push(&r, a, kinds[(x >> 20) % 5], (int64_t)((x >> 24) % (a == 0 ? 40 : 4000)) * 1000,
+             T_2026_11_01_0030_BJ + month * 2700000000LL + (int64_t)(x >> 40) % 1000);
+    }
+    kpi_metric_registry *reg;
+    assert_int_equal(kpi_metric_registry_new(&reg, KPI_REGISTRY_BUILTINS), KPI_OK);
+    kpi_metric_term fast = KPI_METRIC_TERM_INIT; /* replies within 20 s: a filtered population */
+    fast.agg = KPI_AGG_SUM;
+    fast.events = KPI_EVENT_BIT(KPI_EVENT_REPLY);
+    fast.filter = KPI_FILTER_LE;
+    fast.threshold = 20000;
+    kpi_metric_def d = KPI_METRIC_DEF_INIT;
+    d.id = "fast_reply_p50";
+    d.kind = KPI_METRIC_QUANTILE;
+    d.unit = KPI_UNIT_SECOND;
+    d.num = &fast;
+    d.num_count = 1;
+    d.q = 500000000;
+    assert_int_equal(kpi_metric_registry_add(reg, &d, NULL), KPI_OK);
+    kpi_metrics *one;
+    assert_int_equal(kpi_metrics_new(&one, reg, NULL), KPI_OK);
+    assert_int_equal(kpi_metrics_add_batch(one, r.a, r.e, r.v, r.t, r.n), KPI_OK);
+    assert_int_equal(kpi_metrics_period_count(one), 3);
+    check_buffer_bound(one);
+    for (unsigned threads = 2; threads <= 5; threads++) {
+        kpi_metrics *m;
+        assert_int_equal(kpi_metrics_new(&m, reg, NULL), KPI_OK);
+        assert_int_equal(kpi_metrics_add_batch_threads(m, r.a, r.e, r.v, r.t, r.n, threads),
+                         KPI_OK);
+        assert_true(same_state(m, one));
+        check_buffer_bound(m);
+        kpi_metrics_free(m);
+    }
+    assert_int_equal(kpi_set_allocator(fail_malloc, fail_realloc, plain_free, NULL), KPI_OK);
+    bool done = false;
+    long failed = 0;
+    for (long k = 0; !done && k < 100000; k++) {
+        kpi_metrics *m;
+        assert_int_equal(kpi_metrics_new(&m, reg, NULL), KPI_OK);
+        alloc_countdown = k;
+        kpi_status st = kpi_metrics_add_batch_threads(m, r.a, r.e, r.v, r.t, r.n, 3);
+        alloc_countdown = -1;
+        done = st == KPI_OK;
+        if (!done) {
+            failed++;
+            assert_int_equal(st, KPI_ENOMEM);
+            long long off = kpi_error_offset(kpi_error_last());
+            assert_true(off >= 0 && (size_t)off <= r.n);
+            kpi_metrics *before; /* exactly the rows before the offset */
+            assert_int_equal(kpi_metrics_new(&before, reg, NULL), KPI_OK);
+            assert_int_equal(kpi_metrics_add_batch(before, r.a, r.e, r.v, r.t, (size_t)off),
+                             KPI_OK);
+            assert_true(same_state(m, before));
+            kpi_metrics_free(before);
+            assert_int_equal(kpi_metrics_add_batch(m, r.a + off, r.e + off, r.v + off,
+                                                   r.t + off, r.n - (size_t)off), KPI_OK);
+        }
+        assert_true(same_state(m, one));
+        kpi_metrics_free(m);
+    }
+    assert_int_equal(kpi_set_allocator(NULL, NULL, NULL, NULL), KPI_OK);
+    assert_true(done && failed > 10);
+    kpi_metrics_free(one);
+    kpi_metric_registry_free(reg);
+    rows_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_staged_lanes),
         cmocka_unit_test(test_staged_stray_rows),
         cmocka_unit_test(test_builtin_registry),
         cmocka_unit_test(test_chat_builtins),

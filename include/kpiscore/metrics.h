@@ -433,9 +433,12 @@ KPI_API kpi_status kpi_metrics_add_batch(kpi_metrics *m, const uint32_t *agent,
                                          const int64_t *time_ms, size_t n);
 
 /**
- * kpi_metrics_add_batch() split over @p threads threads (pthreads): each
- * adds a slice into its own accumulator and the results are merged into
- * @p m, which ends bit for bit as after one kpi_metrics_add_batch().
+ * kpi_metrics_add_batch() split over @p threads threads (pthreads); @p m
+ * ends bit for bit as after one kpi_metrics_add_batch(). With exact
+ * quantiles and no sketch, the threads share each period's rows and move
+ * their values straight into @p m's buffers; otherwise each adds a slice
+ * into its own accumulator and the results are merged into @p m
+ * (docs/metrics.md).
  *
  * @param threads  1..64; 1 runs in the calling thread
  * @return as kpi_metrics_add_batch(); KPI_EINVAL for @p threads.
