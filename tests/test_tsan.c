@@ -7,8 +7,9 @@
  * totals with its tier table and price sales with its commission schedule,
  * all on the one loaded plan; meanwhile four more threads build, fill,
  * merge and save their own metrics accumulators from the plan's shared
- * registry. Every thread's results must equal a single-threaded run's,
- * status for status and byte for byte.
+ * registry, each filling one of them on three threads of its own (lanes
+ * sharing the exact quantiles' buffers). Every thread's results must
+ * equal a single-threaded run's, status for status and byte for byte.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -26,7 +27,7 @@
 #define SCORERS 8
 #define BUILDERS 4
 #define AGENTS 300
-#define ROWS 4000
+#define ROWS 40000 /* a half of 20 000: staged (16 384 rows or more) */
 
 struct result {
     kpi_status score_status;
@@ -80,8 +81,11 @@ static void score_agents(const struct shared *sh, struct result *out)
 }
 
 /* Builds two accumulators from the plan's registry, fills each with half
- * of a fixed set of rows, merges them and saves the result. */
-static kpi_status build_state(const kpi_plan *plan, unsigned char **bytes, size_t *size)
+ * of a fixed set of rows (times interleaving two months, then the months
+ * in order; the second half on @threads threads), merges them and saves
+ * the result. */
+static kpi_status build_state(const kpi_plan *plan, unsigned threads, unsigned char **bytes,
+                              size_t *size)
 {
     const kpi_metric_registry *reg = kpi_plan_metric_registry(plan);
     kpi_metrics_options o = KPI_METRICS_OPTIONS_INIT;
@@ -100,7 +104,8 @@ static kpi_status build_state(const kpi_plan *plan, unsigned char **bytes, size_
         ag[i] = (uint32_t)(i * 31 % AGENTS);
         ev[i] = kinds[i % 3];
         val[i] = (int64_t)(i * 97 % 5000) + 1;
-        ms[i] = INT64_C(1767196800000) + (int64_t)(i % 59) * INT64_C(86400000);
+        const size_t day = i < ROWS / 2 ? i % 59 : (i - ROWS / 2) * 59 / (ROWS - ROWS / 2);
+        ms[i] = INT64_C(1767196800000) + (int64_t)day * INT64_C(86400000);
     }
     kpi_metrics *m1 = NULL, *m2 = NULL;
     if (st == KPI_OK)
@@ -110,8 +115,8 @@ static kpi_status build_state(const kpi_plan *plan, unsigned char **bytes, size_
     if (st == KPI_OK)
         st = kpi_metrics_add_batch(m1, ag, ev, val, ms, ROWS / 2);
     if (st == KPI_OK)
-        st = kpi_metrics_add_batch(m2, ag + ROWS / 2, ev + ROWS / 2, val + ROWS / 2, ms + ROWS / 2,
-                                   ROWS - ROWS / 2);
+        st = kpi_metrics_add_batch_threads(m2, ag + ROWS / 2, ev + ROWS / 2, val + ROWS / 2,
+                                           ms + ROWS / 2, ROWS - ROWS / 2, threads);
     if (st == KPI_OK)
         st = kpi_metrics_merge(m1, m2);
     size_t n = 0;
@@ -145,7 +150,7 @@ static void *scorer(void *arg)
 static void *builder(void *arg)
 {
     struct shared *sh = arg;
-    sh->status = build_state(sh->plan, &sh->state, &sh->state_size);
+    sh->status = build_state(sh->plan, 3, &sh->state, &sh->state_size);
     return NULL;
 }
 
@@ -168,7 +173,7 @@ static void test_shared_plan_from_many_threads(void **unused)
     /* the single-threaded reference */
     struct shared ref = {plan, table, schedule, calloc(AGENTS, sizeof(struct result)), NULL, 0, 0};
     score_agents(&ref, ref.got);
-    assert_int_equal(build_state(plan, &ref.state, &ref.state_size), KPI_OK);
+    assert_int_equal(build_state(plan, 1, &ref.state, &ref.state_size), KPI_OK);
     size_t scored = 0, paid = 0;
     for (size_t a = 0; a < AGENTS; a++) {
         scored += ref.got[a].score_status == KPI_OK;
