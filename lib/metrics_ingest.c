@@ -359,8 +359,36 @@ out:
     return st;
 }
 
-/* Rows of one pass of run_rows() without staging, timed or not (the
- * untimed loop has no period test). */
+/*
+ * The first row of [from, n) whose time is outside [start, start + span),
+ * or n. Blocks of rows are tested without a branch per row (the largest
+ * time - start, unsigned, of each block against span, so the test runs at
+ * about the speed of reading the column), and the block holding such a
+ * row is scanned again for it.
+ */
+static size_t period_end(const int64_t *time, size_t from, size_t n, uint64_t start,
+                         uint64_t span)
+{
+    enum { BLOCK = 1024 };
+    size_t i = from;
+    for (; i + BLOCK <= n; i += BLOCK) {
+        uint64_t far0 = 0, far1 = 0; /* the farthest from start, two rows at a time */
+        for (size_t r = i; r < i + BLOCK; r += 2) {
+            const uint64_t d0 = (uint64_t)time[r] - start, d1 = (uint64_t)time[r + 1] - start;
+            far0 = d0 > far0 ? d0 : far0;
+            far1 = d1 > far1 ? d1 : far1;
+        }
+        if ((far0 > far1 ? far0 : far1) >= span)
+            break;
+    }
+    while (i < n && (uint64_t)time[i] - start < span)
+        i++;
+    return i;
+}
+
+/* Rows through run_rows() without staging: those up to the first row's
+ * period's end without the period test (found first, at the speed of
+ * reading the time column), the rest with it. */
 static kpi_status run_span(kpi_metrics *m, const uint32_t *agent, const uint16_t *event,
                            const int64_t *value, const int64_t *time, size_t n, size_t *done)
 {
@@ -371,8 +399,16 @@ static kpi_status run_span(kpi_metrics *m, const uint32_t *agent, const uint16_t
         *done = 0;
         return st;
     }
-    return timed ? run_rows(m, agent, event, value, time, n, cur, NULL, done, true)
-                 : run_rows(m, agent, event, value, NULL, n, cur, NULL, done, false);
+    const size_t end = timed ? period_end(time, 0, n, cur.start, cur.span) : n;
+    st = run_rows(m, agent, event, value, NULL, end, cur, NULL, done, false);
+    if (st != KPI_OK || end == n)
+        return st;
+    cur.made = false; /* it has rows now */
+    size_t rest;
+    st = run_rows(m, agent + end, event + end, value + end, time + end, n - end, cur, NULL, &rest,
+                  true);
+    *done += rest;
+    return st;
 }
 
 /* Rows per staged chunk, the batches too small to be worth staging, and the
@@ -434,33 +470,6 @@ static inline void slot_pending(const kpi__schema *s, const cursor *pc, size_t a
         *pend = pc->sketches[a * K + j - Q].pend;
         *npend = &pc->sketches[a * K + j - Q].npend;
     }
-}
-
-/*
- * The first row of [from, n) whose time is outside [start, start + span),
- * or n. Blocks of rows are tested without a branch per row (the largest
- * time - start, unsigned, of each block against span, so the test runs at
- * about the speed of reading the column), and the block holding such a
- * row is scanned again for it.
- */
-static size_t period_end(const int64_t *time, size_t from, size_t n, uint64_t start,
-                         uint64_t span)
-{
-    enum { BLOCK = 1024 };
-    size_t i = from;
-    for (; i + BLOCK <= n; i += BLOCK) {
-        uint64_t far0 = 0, far1 = 0; /* the farthest from start, two rows at a time */
-        for (size_t r = i; r < i + BLOCK; r += 2) {
-            const uint64_t d0 = (uint64_t)time[r] - start, d1 = (uint64_t)time[r + 1] - start;
-            far0 = d0 > far0 ? d0 : far0;
-            far1 = d1 > far1 ? d1 : far1;
-        }
-        if ((far0 > far1 ? far0 : far1) >= span)
-            break;
-    }
-    while (i < n && (uint64_t)time[i] - start < span)
-        i++;
-    return i;
 }
 
 /*
