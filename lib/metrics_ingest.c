@@ -416,7 +416,7 @@ static kpi_status run_span(kpi_metrics *m, const uint32_t *agent, const uint16_t
  * of anyone's records; kept so that no count can wrap and no buffer pass
  * kpi__qs_reserve's limit of 2^31 values) or one sketch store (its pending
  * buffer). An exact store may pass its memory bound within a window:
- * qstage_settle() compacts it after. */
+ * lanes_settle() compacts it after. */
 #define QCHUNK 262144
 #define QSTAGE_MIN 16384
 #define QSTORE_ROOM (UINT32_C(1) << 30)
@@ -625,17 +625,17 @@ static void lane_free(lane *l)
 static bool lanes_alloc(lane *lanes, unsigned nlanes, size_t rows, size_t most, size_t nstores)
 {
     bool ok = true;
-    for (unsigned t = 0; t < nlanes; t++) {
+    unsigned t = 0;
+    for (; ok && t < nlanes; t++) {
         qstage *q = &lanes[t].q;
         *q = (qstage){kpi__malloc(rows * most * sizeof *q->slot),
                       kpi__malloc(rows * most * sizeof *q->val), 0, rows * most,
                       kpi__malloc(nstores * sizeof *q->incoming),
                       kpi__malloc(nstores * sizeof *q->next)};
-        ok = ok && q->slot && q->val && q->incoming && q->next;
+        ok = q->slot && q->val && q->incoming && q->next;
     }
-    if (!ok)
-        for (unsigned t = 0; t < nlanes; t++)
-            lane_free(&lanes[t]);
+    while (!ok && t > 0)
+        lane_free(&lanes[--t]);
     return ok;
 }
 
