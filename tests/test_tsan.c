@@ -101,7 +101,9 @@ static kpi_status build_state(const kpi_plan *plan, unsigned threads, unsigned c
     uint16_t *ev = malloc(ROWS * sizeof *ev);
     int64_t *val = malloc(ROWS * sizeof *val), *ms = malloc(ROWS * sizeof *ms);
     for (size_t i = 0; i < ROWS; i++) {
-        ag[i] = (uint32_t)(i * 31 % AGENTS);
+        /* the second half on 16 agents: 20 000 rows are then worth three
+         * threads (256 rows per agent and thread) */
+        ag[i] = (uint32_t)(i * 31 % (i < ROWS / 2 ? AGENTS : 16));
         ev[i] = kinds[i % 3];
         val[i] = (int64_t)(i * 97 % 5000) + 1;
         const size_t day = i < ROWS / 2 ? i % 59 : (i - ROWS / 2) * 59 / (ROWS - ROWS / 2);

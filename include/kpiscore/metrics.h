@@ -440,7 +440,9 @@ KPI_API kpi_status kpi_metrics_add_batch(kpi_metrics *m, const uint32_t *agent,
  * into its own accumulator and the results are merged into @p m
  * (docs/metrics.md).
  *
- * @param threads  1..64; 1 runs in the calling thread
+ * @param threads  1..64; 1 runs in the calling thread. A batch with fewer
+ *                 than max(1 024, 256 x agents) rows per thread uses fewer
+ *                 threads.
  * @return as kpi_metrics_add_batch(); KPI_EINVAL for @p threads.
  * @since 1.0
  */
