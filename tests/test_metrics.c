@@ -998,6 +998,36 @@ static void test_quantile_memory(void **state)
     kpi_metrics_free(m);
 }
 
+/* One batch of @r's rows builds the state the same rows build one at a
+ * time (each finding its period), in @periods periods. */
+static void check_row_by_row(const kpi_metric_registry *reg, const rows *r, size_t periods)
+{
+    kpi_metrics *whole, *one;
+    assert_int_equal(kpi_metrics_new(&whole, reg, NULL), KPI_OK); /* months in Beijing */
+    assert_int_equal(kpi_metrics_new(&one, reg, NULL), KPI_OK);
+    assert_int_equal(kpi_metrics_add_batch(whole, r->a, r->e, r->v, r->t, r->n), KPI_OK);
+    for (size_t i = 0; i < r->n; i++)
+        assert_int_equal(kpi_metrics_add_batch(one, r->a + i, r->e + i, r->v + i, r->t + i, 1),
+                         KPI_OK);
+    assert_int_equal(kpi_metrics_period_count(whole), periods);
+    assert_true(same_state(whole, one));
+    kpi_metrics_free(whole);
+    kpi_metrics_free(one);
+}
+
+/* Adds the built-in p90 of response times again, as a sketch: its values
+ * take the staged path too, with windows cut at 256 per sketch store. */
+static void add_sketched_p90(kpi_metric_registry *reg)
+{
+    size_t p90;
+    assert_int_equal(kpi_metric_registry_find(reg, "response_time_p90", &p90), KPI_OK);
+    kpi_metric_def sk = *kpi_metric_registry_def(reg, p90);
+    sk.id = "response_time_p90_sketch";
+    sk.kind = KPI_METRIC_QUANTILE_SKETCH;
+    sk.method = KPI_QUANTILE_LOWER;
+    assert_int_equal(kpi_metric_registry_add(reg, &sk, NULL), KPI_OK);
+}
+
 /*
  * Rows in no time order switch periods at every row; the row loop keeps
  * the last few periods at hand instead of finding each again. Rows on both
@@ -1023,16 +1053,7 @@ static void test_unsorted_periods(void **state)
     }
     kpi_metric_registry *reg;
     assert_int_equal(kpi_metric_registry_new(&reg, KPI_REGISTRY_BUILTINS), KPI_OK);
-    kpi_metrics *whole, *one;
-    assert_int_equal(kpi_metrics_new(&whole, reg, NULL), KPI_OK); /* months in Beijing */
-    assert_int_equal(kpi_metrics_new(&one, reg, NULL), KPI_OK);
-    add(whole, &r);
-    for (size_t i = 0; i < r.n; i++)
-        assert_int_equal(kpi_metrics_add_batch(one, r.a + i, r.e + i, r.v + i, r.t + i, 1), KPI_OK);
-    assert_int_equal(kpi_metrics_period_count(whole), 6);
-    assert_true(same_state(whole, one));
-    kpi_metrics_free(whole);
-    kpi_metrics_free(one);
+    check_row_by_row(reg, &r, 6);
     kpi_metric_registry_free(reg);
     rows_free(&r);
 }
@@ -1387,6 +1408,49 @@ static void test_allocation_failures(void **state)
  * keep exactly the rows before the offset (no empty period, no grown agent
  * range).
  */
+/*
+ * Adds @r's rows to a fresh accumulator of @reg (on @threads threads)
+ * under every allocation failure in turn: a failed batch must hold exactly
+ * the rows before the error's offset (no more, no less), and with the rest
+ * added after, the state of @whole. Returns the failures seen.
+ */
+static long failure_sweep(const kpi_metric_registry *reg, const rows *r, unsigned threads,
+                          const kpi_metrics *whole)
+{
+    assert_int_equal(kpi_set_allocator(fail_malloc, fail_realloc, plain_free, NULL), KPI_OK);
+    bool done = false;
+    long failed = 0;
+    for (long k = 0; !done && k < 100000; k++) {
+        kpi_metrics *m;
+        assert_int_equal(kpi_metrics_new(&m, reg, NULL), KPI_OK);
+        alloc_countdown = k;
+        kpi_status st = threads > 1 ? kpi_metrics_add_batch_threads(m, r->a, r->e, r->v, r->t,
+                                                                    r->n, threads)
+                                    : kpi_metrics_add_batch(m, r->a, r->e, r->v, r->t, r->n);
+        alloc_countdown = -1;
+        done = st == KPI_OK;
+        if (!done) {
+            failed++;
+            assert_int_equal(st, KPI_ENOMEM);
+            long long off = kpi_error_offset(kpi_error_last());
+            assert_true(off >= 0 && (size_t)off <= r->n);
+            kpi_metrics *before;
+            assert_int_equal(kpi_metrics_new(&before, reg, NULL), KPI_OK);
+            assert_int_equal(kpi_metrics_add_batch(before, r->a, r->e, r->v, r->t, (size_t)off),
+                             KPI_OK);
+            assert_true(same_state(m, before));
+            kpi_metrics_free(before);
+            assert_int_equal(kpi_metrics_add_batch(m, r->a + off, r->e + off, r->v + off,
+                                                   r->t + off, r->n - (size_t)off), KPI_OK);
+        }
+        assert_true(same_state(m, whole));
+        kpi_metrics_free(m);
+    }
+    assert_int_equal(kpi_set_allocator(NULL, NULL, NULL, NULL), KPI_OK);
+    assert_true(done);
+    return failed;
+}
+
 /* Every buffer of @m within max(2048, 2 x its store's distinct values), and
  * every sketch's pending values within 256. */
 static void check_buffer_bound(const kpi_metrics *m)
@@ -1455,13 +1519,7 @@ static void staged_quantiles(int nrows, uint32_t agents, int months, bool heavy,
     }
     kpi_metric_registry *reg; /* the built-ins, and a sketched p90: its appends can fail too */
     assert_int_equal(kpi_metric_registry_new(&reg, KPI_REGISTRY_BUILTINS), KPI_OK);
-    size_t p90;
-    assert_int_equal(kpi_metric_registry_find(reg, "response_time_p90", &p90), KPI_OK);
-    kpi_metric_def sk = *kpi_metric_registry_def(reg, p90);
-    sk.id = "response_time_p90_sketch";
-    sk.kind = KPI_METRIC_QUANTILE_SKETCH;
-    sk.method = KPI_QUANTILE_LOWER;
-    assert_int_equal(kpi_metric_registry_add(reg, &sk, NULL), KPI_OK);
+    add_sketched_p90(reg);
     kpi_metrics *whole, *small;
     assert_int_equal(kpi_metrics_new(&whole, reg, NULL), KPI_OK);
     assert_int_equal(kpi_metrics_new(&small, reg, NULL), KPI_OK);
@@ -1493,34 +1551,8 @@ static void staged_quantiles(int nrows, uint32_t agents, int months, bool heavy,
         kpi_metrics_free(exact_small);
         kpi_metric_registry_free(exact);
     }
-    assert_int_equal(kpi_set_allocator(fail_malloc, fail_realloc, plain_free, NULL), KPI_OK);
-    bool done = !failures;
-    long failed = 0;
-    for (long k = 0; !done && k < 100000; k++) {
-        kpi_metrics *m;
-        assert_int_equal(kpi_metrics_new(&m, reg, NULL), KPI_OK);
-        alloc_countdown = k;
-        kpi_status st = kpi_metrics_add_batch(m, r.a, r.e, r.v, r.t, r.n);
-        alloc_countdown = -1;
-        done = st == KPI_OK;
-        if (!done) {
-            failed++;
-            assert_int_equal(st, KPI_ENOMEM);
-            long long off = kpi_error_offset(kpi_error_last());
-            assert_true(off >= 0 && (size_t)off <= r.n);
-            kpi_metrics *before; /* exactly the rows before the offset: no more, no less */
-            assert_int_equal(kpi_metrics_new(&before, reg, NULL), KPI_OK);
-            assert_int_equal(kpi_metrics_add_batch(before, r.a, r.e, r.v, r.t, (size_t)off), KPI_OK);
-            assert_true(same_state(m, before));
-            kpi_metrics_free(before);
-            assert_int_equal(kpi_metrics_add_batch(m, r.a + off, r.e + off, r.v + off, r.t + off,
-                                                   r.n - (size_t)off), KPI_OK);
-        }
-        assert_true(same_state(m, whole));
-        kpi_metrics_free(m);
-    }
-    assert_int_equal(kpi_set_allocator(NULL, NULL, NULL, NULL), KPI_OK);
-    assert_true(done && (!failures || failed > 10));
+    if (failures)
+        assert_true(failure_sweep(reg, &r, 1, whole) > 10);
     kpi_metrics_free(whole);
     kpi_metrics_free(small);
     kpi_metric_registry_free(reg);
@@ -1577,26 +1609,9 @@ static void test_staged_stray_rows(void **state)
     for (int with_sketch = 0; with_sketch < 2; with_sketch++) {
         kpi_metric_registry *reg;
         assert_int_equal(kpi_metric_registry_new(&reg, KPI_REGISTRY_BUILTINS), KPI_OK);
-        if (with_sketch) {
-            size_t p90;
-            assert_int_equal(kpi_metric_registry_find(reg, "response_time_p90", &p90), KPI_OK);
-            kpi_metric_def sk = *kpi_metric_registry_def(reg, p90);
-            sk.id = "response_time_p90_sketch";
-            sk.kind = KPI_METRIC_QUANTILE_SKETCH;
-            sk.method = KPI_QUANTILE_LOWER;
-            assert_int_equal(kpi_metric_registry_add(reg, &sk, NULL), KPI_OK);
-        }
-        kpi_metrics *whole, *one;
-        assert_int_equal(kpi_metrics_new(&whole, reg, NULL), KPI_OK);
-        assert_int_equal(kpi_metrics_new(&one, reg, NULL), KPI_OK);
-        assert_int_equal(kpi_metrics_add_batch(whole, r.a, r.e, r.v, r.t, r.n), KPI_OK);
-        for (size_t i = 0; i < r.n; i++)
-            assert_int_equal(kpi_metrics_add_batch(one, r.a + i, r.e + i, r.v + i, r.t + i, 1),
-                             KPI_OK);
-        assert_int_equal(kpi_metrics_period_count(whole), 2);
-        assert_true(same_state(whole, one));
-        kpi_metrics_free(whole);
-        kpi_metrics_free(one);
+        if (with_sketch)
+            add_sketched_p90(reg);
+        check_row_by_row(reg, &r, 2);
         kpi_metric_registry_free(reg);
     }
     rows_free(&r);
@@ -1657,35 +1672,7 @@ static void test_staged_lanes(void **state)
         check_buffer_bound(m);
         kpi_metrics_free(m);
     }
-    assert_int_equal(kpi_set_allocator(fail_malloc, fail_realloc, plain_free, NULL), KPI_OK);
-    bool done = false;
-    long failed = 0;
-    for (long k = 0; !done && k < 100000; k++) {
-        kpi_metrics *m;
-        assert_int_equal(kpi_metrics_new(&m, reg, NULL), KPI_OK);
-        alloc_countdown = k;
-        kpi_status st = kpi_metrics_add_batch_threads(m, r.a, r.e, r.v, r.t, r.n, 3);
-        alloc_countdown = -1;
-        done = st == KPI_OK;
-        if (!done) {
-            failed++;
-            assert_int_equal(st, KPI_ENOMEM);
-            long long off = kpi_error_offset(kpi_error_last());
-            assert_true(off >= 0 && (size_t)off <= r.n);
-            kpi_metrics *before; /* exactly the rows before the offset */
-            assert_int_equal(kpi_metrics_new(&before, reg, NULL), KPI_OK);
-            assert_int_equal(kpi_metrics_add_batch(before, r.a, r.e, r.v, r.t, (size_t)off),
-                             KPI_OK);
-            assert_true(same_state(m, before));
-            kpi_metrics_free(before);
-            assert_int_equal(kpi_metrics_add_batch(m, r.a + off, r.e + off, r.v + off,
-                                                   r.t + off, r.n - (size_t)off), KPI_OK);
-        }
-        assert_true(same_state(m, one));
-        kpi_metrics_free(m);
-    }
-    assert_int_equal(kpi_set_allocator(NULL, NULL, NULL, NULL), KPI_OK);
-    assert_true(done && failed > 10);
+    assert_true(failure_sweep(reg, &r, 3, one) > 10);
     kpi_metrics_free(one);
     kpi_metric_registry_free(reg);
     rows_free(&r);
