@@ -328,7 +328,15 @@ run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int
             const size_t j = i + PREFETCH;
             const uint32_t hj = hot[variant(event[j])];
             const size_t off = agent[j] * W + (hj & KPI__HOT_WORD);
-            __builtin_prefetch(cells + off, 1);
+            /* rows in no time order: fetch row j's line in its own period
+             * when it is one kept at hand (its offset stays relative: row
+             * j adds it to the cells of its period when its turn comes) */
+            const uint64_t *cj = cells;
+            if (timed && KPI__UNLIKELY((uint64_t)time[j] - start >= span))
+                for (size_t k = 0; k < nrecent; k++)
+                    if ((uint64_t)time[j] - recent[k].start < recent[k].span)
+                        cj = recent[k].cells;
+            __builtin_prefetch(cj + off, 1);
             ring_hot[j % PREFETCH] = hj;
             ring_off[j % PREFETCH] = off;
         }
