@@ -587,11 +587,24 @@ static void qstage_count_window(const kpi__schema *s, uint32_t *incoming, size_t
 static size_t short_runs(const kpi_metrics *m, const int64_t *time, size_t from, size_t n,
                          size_t least)
 {
+    /* the bounds of the last periods seen: interleaved rows come back to
+     * the same few periods, and a period's bounds cost calendar arithmetic */
+    uint64_t starts[RECENT], spans[RECENT];
+    size_t seen = 0;
     size_t i = from;
     while (i < n) {
-        int64_t start, end;
-        kpi__period_bounds(m->period, m->offset_min, period_key_of(m, time[i]), &start, &end);
-        const uint64_t span = (uint64_t)end - (uint64_t)start;
+        size_t k = 0;
+        while (k < seen && k < RECENT && (uint64_t)time[i] - starts[k] >= spans[k])
+            k++;
+        if (k == seen || k == RECENT) {
+            int64_t start, end;
+            kpi__period_bounds(m->period, m->offset_min, period_key_of(m, time[i]), &start,
+                               &end);
+            k = seen++ % RECENT;
+            starts[k] = (uint64_t)start;
+            spans[k] = (uint64_t)end - (uint64_t)start;
+        }
+        const uint64_t start = starts[k], span = spans[k];
         size_t j = i + 1;
         while (j < n && j - i < least && (uint64_t)time[j] - (uint64_t)start < span)
             j++;
