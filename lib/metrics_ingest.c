@@ -251,8 +251,10 @@ apply_ops(const kpi__schema *s, const kpi__op *op, const kpi__op *end, uint64_t 
 /* Rows ahead whose cell line is fetched early: cells are random accesses
  * into megabytes, and the loop would otherwise wait on each. */
 #define PREFETCH 16
-/* Periods a row loop keeps at hand besides its current one. */
-#define RECENT 4
+/* Periods a row loop keeps at hand besides its current one: enough for a
+ * year of months in no time order (with 4, twelve interleaved months cost
+ * calendar arithmetic on most rows: 2.4 times the time). */
+#define RECENT 16
 
 /* Index of a record's event variant in kpi__schema.hot and .desc. */
 static inline unsigned variant(unsigned e)
