@@ -999,12 +999,14 @@ static void test_quantile_memory(void **state)
 }
 
 /* One batch of @r's rows builds the state the same rows build one at a
- * time (each finding its period), in @periods periods. */
-static void check_row_by_row(const kpi_metric_registry *reg, const rows *r, size_t periods)
+ * time (each finding its period), in @periods periods; @o NULL: months in
+ * Beijing. */
+static void check_row_by_row(const kpi_metric_registry *reg, const kpi_metrics_options *o,
+                             const rows *r, size_t periods)
 {
     kpi_metrics *whole, *one;
-    assert_int_equal(kpi_metrics_new(&whole, reg, NULL), KPI_OK); /* months in Beijing */
-    assert_int_equal(kpi_metrics_new(&one, reg, NULL), KPI_OK);
+    assert_int_equal(kpi_metrics_new(&whole, reg, o), KPI_OK);
+    assert_int_equal(kpi_metrics_new(&one, reg, o), KPI_OK);
     assert_int_equal(kpi_metrics_add_batch(whole, r->a, r->e, r->v, r->t, r->n), KPI_OK);
     for (size_t i = 0; i < r->n; i++)
         assert_int_equal(kpi_metrics_add_batch(one, r->a + i, r->e + i, r->v + i, r->t + i, 1),
@@ -1032,7 +1034,8 @@ static void add_sketched_p90(kpi_metric_registry *reg)
  * Rows in no time order switch periods at every row; the row loop keeps
  * the last few periods at hand instead of finding each again. Rows on both
  * sides of month ends in Beijing (the last and the first millisecond),
- * visiting five months round and round and then at random, must land where
+ * visiting five months round and round and then at random, and rows over
+ * 40 days with days as periods (more than the loop keeps), must land where
  * rows added one at a time (each finding its period) land.
  */
 static void test_unsorted_periods(void **state)
@@ -1053,9 +1056,23 @@ static void test_unsorted_periods(void **state)
     }
     kpi_metric_registry *reg;
     assert_int_equal(kpi_metric_registry_new(&reg, KPI_REGISTRY_BUILTINS), KPI_OK);
-    check_row_by_row(reg, &r, 6);
+    check_row_by_row(reg, NULL, &r, 6);
+    /* days as periods, 40 of them round and round, then at random: more
+     * periods than the loops keep at hand, so they replace the one kept
+     * longest */
+    rows days = {0};
+    for (int i = 0; i < 4000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        const int64_t d = i < 2000 ? i % 40 : (int64_t)(x % 40);
+        push(&days, (uint32_t)(x >> 16) % 4, (x >> 24) % 2 ? KPI_EVENT_REPLY : KPI_EVENT_PAYMENT,
+             (int64_t)(x >> 32) % 100000, nov + d * day + (int64_t)(x >> 40) % day);
+    }
+    kpi_metrics_options o = KPI_METRICS_OPTIONS_INIT;
+    o.period = KPI_PERIOD_DAY;
+    check_row_by_row(reg, &o, &days, 40);
     kpi_metric_registry_free(reg);
     rows_free(&r);
+    rows_free(&days);
 }
 
 /* ---- argument and definition errors ----------------------------------------------- */
@@ -1611,7 +1628,7 @@ static void test_staged_stray_rows(void **state)
         assert_int_equal(kpi_metric_registry_new(&reg, KPI_REGISTRY_BUILTINS), KPI_OK);
         if (with_sketch)
             add_sketched_p90(reg);
-        check_row_by_row(reg, &r, 2);
+        check_row_by_row(reg, NULL, &r, 2);
         kpi_metric_registry_free(reg);
     }
     rows_free(&r);
