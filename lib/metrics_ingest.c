@@ -108,6 +108,8 @@ typedef struct {
     uint64_t start, span; /* the period holds t when (uint64)t - start < span */
     int64_t key;
     bool made;            /* the move made the period (it has no row yet) */
+    uint32_t slot0;       /* staged slots of its stores start here (0 but in
+                           * a chunk of interleaved periods) */
 } cursor;
 
 /* After a failure at a period's first row: the period the move made goes
@@ -145,7 +147,8 @@ static cursor cursor_at(const kpi_metrics *m, size_t at, bool made)
                   (uint64_t)p->start_ms,
                   (uint64_t)p->end_ms - (uint64_t)p->start_ms,
                   p->key,
-                  made};
+                  made,
+                  0};
     if (m->period == KPI_PERIOD_ALL)
         cur.span = UINT64_MAX;
     return cur;
@@ -343,8 +346,8 @@ run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int
             ring_off[j % PREFETCH] = off;
         }
         if (stage) { /* a kind whose only op is an unfiltered quantile: staged without a branch */
-            stage->slot[stage->n] =
-                (uint32_t)(agent[i] * (s->stores + s->sketches) + s->desc[variant(event[i])].q1);
+            stage->slot[stage->n] = (uint32_t)(cur.slot0 + agent[i] * (s->stores + s->sketches) +
+                                               s->desc[variant(event[i])].q1);
             stage->val[stage->n] = value[i];
             stage->n += (h & KPI__HOT_QONLY) != 0;
         }
@@ -352,7 +355,8 @@ run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int
             const kpi__evdesc *d = &s->desc[variant(event[i])];
             const size_t a = agent[i];
             st = apply_ops(s, s->ops + d->op_begin, s->ops + d->op_end, cells + a * W,
-                           cur.stores + a * s->stores, a * (s->stores + s->sketches), stage,
+                           cur.stores + a * s->stores, cur.slot0 + a * (s->stores + s->sketches),
+                           stage,
                            cur.sketches + a * s->sketches, value[i]);
             if (st != KPI_OK) {
                 if (i == first)
@@ -626,9 +630,27 @@ static size_t short_runs(const kpi_metrics *m, const int64_t *time, size_t from,
  * values of the lanes before it, so every buffer holds its values in row
  * order, as one lane would leave them.
  */
+/* Most periods a chunk of interleaved rows may hold (each takes a slice
+ * of counts and next slots as large as the lane's). */
+#define INTERLEAVE_MAX 16
+
+/* A lane's room for chunks of interleaved rows (run_interleaved()). */
+typedef struct {
+    uint32_t *agent;
+    uint16_t *event;
+    int64_t *value;
+    uint8_t *period;       /* per row of the chunk: its period's index */
+    uint32_t *incoming;    /* [most * stores]: each period's counts */
+    int64_t **next;        /* [most * stores] */
+    cursor cur[INTERLEAVE_MAX];
+    size_t rows[INTERLEAVE_MAX];
+    size_t most;           /* periods a chunk may hold */
+} interleave;
+
 typedef struct {
     kpi_metrics *m;      /* whose cells the lane's rows add to */
     qstage q;
+    interleave iv;       /* the first lane's only, made when first needed */
     cursor cur;          /* the window's period in m */
     const cursor *pc;    /* the window's period in the caller's accumulator */
     const uint32_t *agent;
@@ -638,9 +660,48 @@ typedef struct {
     uint32_t room;       /* the most values they may bring one exact store (a power of two) */
 } lane;
 
+static void interleave_free(interleave *iv)
+{
+    kpi__free(iv->agent);
+    kpi__free(iv->event);
+    kpi__free(iv->value);
+    kpi__free(iv->period);
+    kpi__free(iv->incoming);
+    kpi__free(iv->next);
+    memset(iv, 0, sizeof *iv);
+}
+
 static void lane_free(lane *l)
 {
     qstage_free(&l->q);
+    interleave_free(&l->iv);
+}
+
+/*
+ * Whether the first lane has room for interleaved chunks of up to @rows
+ * rows over @nstores stores (made when first needed: as many periods a
+ * chunk as fit 4 Mi counts, their slots within 32 bits). False when it
+ * cannot have it: such rows then go the direct way.
+ */
+static bool interleave_ready(lane *l, size_t rows, size_t nstores)
+{
+    interleave *iv = &l->iv;
+    if (iv->agent)
+        return true;
+    const size_t most = ((size_t)1 << 22) / (nstores ? nstores : 1);
+    iv->most = most < 1 ? 1 : most > INTERLEAVE_MAX ? INTERLEAVE_MAX : most;
+    if ((uint64_t)iv->most * nstores >= UINT32_MAX)
+        return false;
+    iv->agent = kpi__malloc(rows * sizeof *iv->agent);
+    iv->event = kpi__malloc(rows * sizeof *iv->event);
+    iv->value = kpi__malloc(rows * sizeof *iv->value);
+    iv->period = kpi__malloc(rows);
+    iv->incoming = kpi__malloc(iv->most * nstores * sizeof *iv->incoming);
+    iv->next = kpi__malloc(iv->most * nstores * sizeof *iv->next);
+    if (iv->agent && iv->event && iv->value && iv->period && iv->incoming && iv->next)
+        return true;
+    interleave_free(iv);
+    return false;
 }
 
 /* Each lane's stage (rows of up to QCHUNK), counts and next slots for
@@ -651,6 +712,7 @@ static bool lanes_alloc(lane *lanes, unsigned nlanes, size_t rows, size_t most, 
     unsigned t = 0;
     for (; ok && t < nlanes; t++) {
         qstage *q = &lanes[t].q;
+        memset(&lanes[t].iv, 0, sizeof lanes[t].iv);
         *q = (qstage){kpi__malloc(rows * most * sizeof *q->slot),
                       kpi__malloc(rows * most * sizeof *q->val), 0, rows * most,
                       kpi__malloc(nstores * sizeof *q->incoming),
@@ -878,6 +940,117 @@ static void add_helper_cells(kpi_metrics *m, kpi_metrics *const *helpers, unsign
 }
 
 /*
+ * Rows whose periods interleave (an unsorted quarter), staged a chunk at a
+ * time instead of appended value by value: each chunk's rows are gathered
+ * period by period (in row order within each) into columns of the lane's
+ * own, every period of the chunk is made and every store's room reserved
+ * before any row goes in, then each period's rows run as a window's do.
+ * The chunk goes in whole or not at all, so after a failure the rows
+ * before the offset are exactly those in. A chunk that would hold more
+ * periods than the counts can take (days in no order) ends at the first
+ * row of one too many, and one shorter than @least rows, or whose rows
+ * would fill a store, goes the direct way.
+ */
+static kpi_status run_interleaved(kpi_metrics *m, lane *l, const uint32_t *agent,
+                                  const uint16_t *event, const int64_t *value,
+                                  const int64_t *time, size_t n, size_t least, kpi__scratch *tmp,
+                                  size_t *done)
+{
+    const kpi__schema *s = m->s;
+    const size_t ns = m->agents * (s->stores + s->sketches);
+    interleave *iv = &l->iv;
+    l->m = m; /* the first lane adds to the caller's accumulator */
+    size_t c0 = 0;
+    kpi_status st = KPI_OK;
+    while (st == KPI_OK && c0 < n) {
+        size_t c1 = n - c0 > QCHUNK ? c0 + QCHUNK : n, np = 0, last = 0;
+        /* 1. each row's period among the chunk's, made when new */
+        for (size_t r = c0; st == KPI_OK && r < c1; r++) {
+            const uint64_t t = (uint64_t)time[r];
+            if (np == 0 || t - iv->cur[last].start >= iv->cur[last].span) {
+                last = 0;
+                while (last < np && t - iv->cur[last].start >= iv->cur[last].span)
+                    last++;
+                if (last == iv->most) { /* one period too many */
+                    c1 = r;
+                    break;
+                }
+                if (last == np) {
+                    if ((st = cursor_move(m, time[r], &iv->cur[np])) != KPI_OK)
+                        break;
+                    iv->rows[np++] = 0;
+                }
+            }
+            iv->period[r - c0] = (uint8_t)last;
+            iv->rows[last]++;
+        }
+        bool whole = st == KPI_OK && c1 - c0 >= least;
+        /* 2. gathered period by period; 3. counted, each period's slice of
+         * the counts apart */
+        size_t at[INTERLEAVE_MAX];
+        for (size_t k = 0, sum = 0; whole && k < np; k++) {
+            at[k] = sum;
+            sum += iv->rows[k];
+        }
+        for (size_t r = c0; whole && r < c1; r++) {
+            const size_t j = at[iv->period[r - c0]]++;
+            iv->agent[j] = agent[r];
+            iv->event[j] = event[r];
+            iv->value[j] = value[r];
+        }
+        for (size_t k = 0, from = 0; whole && k < np; from += iv->rows[k++]) {
+            size_t cut = iv->rows[k];
+            memset(iv->incoming + k * ns, 0, ns * sizeof *iv->incoming);
+            if (s->sketches)
+                qstage_count(s, iv->incoming + k * ns, iv->agent + from, iv->event + from, 0,
+                             &cut, QSTORE_ROOM, true);
+            else
+                qstage_count(s, iv->incoming + k * ns, iv->agent + from, iv->event + from, 0,
+                             &cut, QSTORE_ROOM, false);
+            whole = cut == iv->rows[k];
+        }
+        /* 4. room for all of it: a view of the lane on each period's slice */
+        lane view = *l;
+        for (size_t k = 0; whole && st == KPI_OK && k < np; k++) {
+            view.q.incoming = iv->incoming + k * ns;
+            view.q.next = iv->next + k * ns;
+            st = lanes_reserve(m, &view, 1, &iv->cur[k]);
+        }
+        if (st != KPI_OK || !whole) { /* nothing of the chunk went in */
+            while (np > 0)
+                cursor_undo(m, &iv->cur[--np]);
+            if (st != KPI_OK)
+                break;
+            size_t did; /* the direct way: a chunk of days, or a store filling */
+            st = run_span(m, agent + c0, event + c0, value + c0, time + c0, c1 - c0, &did);
+            c0 += did;
+            continue;
+        }
+        /* 5. each period's rows, as a window's: they cannot fail now */
+        int64_t **next = l->q.next;
+        l->q.next = iv->next;
+        for (size_t k = 0, from = 0; k < np; from += iv->rows[k++]) {
+            cursor c = iv->cur[k];
+            c.made = false;
+            c.slot0 = (uint32_t)(k * ns);
+            size_t did;
+            run_rows(m, iv->agent + from, iv->event + from, iv->value + from, NULL, iv->rows[k],
+                     c, &l->q, &did, false);
+        }
+        qstage_flush(&l->q);
+        l->q.next = next;
+        for (size_t k = 0; k < np; k++) {
+            view.q.incoming = iv->incoming + k * ns;
+            view.q.next = iv->next + k * ns;
+            lanes_settle(&view, 1, &iv->cur[k], m->agents, tmp);
+        }
+        c0 = c1;
+    }
+    *done = c0;
+    return st;
+}
+
+/*
  * For accumulators with exact quantiles: window by window, each in one
  * period (so the rows need no period test) and as long as no store would
  * take more than its room, with room reserved once for all of it: a
@@ -904,12 +1077,17 @@ static kpi_status run_staged(kpi_metrics *m, kpi_metrics *const *helpers, unsign
     const bool timed = rows_timed(m, time);
     size_t i = 0;
     while (st == KPI_OK && i < n) {
-        const size_t direct = timed ? short_runs(m, time, i, n, short_run) : 0;
-        size_t did = direct;
-        st = direct ? run_span(m, agent + i, event + i, value + i, time + i, direct, &did)
-                    : run_window(m, helpers, nhelpers, lanes, agent, event, value, time, i, n,
-                                 timed, &tmp, &did);
-        i = direct ? i + did : st == KPI_OK ? did : i;
+        const size_t mixed = timed ? short_runs(m, time, i, n, short_run) : 0;
+        size_t did = 0;
+        if (mixed && interleave_ready(&lanes[0], rows, nstores))
+            st = run_interleaved(m, &lanes[0], agent + i, event + i, value + i, time + i, mixed,
+                                 short_run, &tmp, &did);
+        else if (mixed)
+            st = run_span(m, agent + i, event + i, value + i, time + i, mixed, &did);
+        else
+            st = run_window(m, helpers, nhelpers, lanes, agent, event, value, time, i, n, timed,
+                            &tmp, &did);
+        i = mixed ? i + did : st == KPI_OK ? did : i;
     }
     for (unsigned t = 0; allocated && t <= nhelpers; t++)
         lane_free(&lanes[t]);

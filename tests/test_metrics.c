@@ -1032,11 +1032,13 @@ static void add_sketched_p90(kpi_metric_registry *reg)
 
 /*
  * Rows in no time order switch periods at every row; the row loop keeps
- * the last few periods at hand instead of finding each again. Rows on both
+ * the last few periods at hand instead of finding each again, and a
+ * staged batch gathers a chunk's rows period by period. Rows on both
  * sides of month ends in Beijing (the last and the first millisecond),
  * visiting five months round and round and then at random, and rows over
- * 40 days with days as periods (more than the loop keeps), must land where
- * rows added one at a time (each finding its period) land.
+ * 16, then 40 days with days as periods (more than the loop keeps and a
+ * chunk holds), must land where rows added one at a time (each finding
+ * its period) land.
  */
 static void test_unsorted_periods(void **state)
 {
@@ -1057,13 +1059,14 @@ static void test_unsorted_periods(void **state)
     kpi_metric_registry *reg;
     assert_int_equal(kpi_metric_registry_new(&reg, KPI_REGISTRY_BUILTINS), KPI_OK);
     check_row_by_row(reg, NULL, &r, 6);
-    /* days as periods, 40 of them round and round, then at random: more
-     * periods than the loops keep at hand, so they replace the one kept
-     * longest */
+    /* days as periods: 16 round and round (a staged chunk holds 16), then
+     * 40 round and round and at random (more than the loops keep at hand,
+     * so they replace the one kept longest, and more than a chunk holds);
+     * 20 000 rows, so that they are staged */
     rows days = {0};
-    for (int i = 0; i < 4000; i++) {
+    for (int i = 0; i < 20000; i++) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        const int64_t d = i < 2000 ? i % 40 : (int64_t)(x % 40);
+        const int64_t d = i < 5000 ? i % 16 : i < 12000 ? i % 40 : (int64_t)(x % 40);
         push(&days, (uint32_t)(x >> 16) % 4, (x >> 24) % 2 ? KPI_EVENT_REPLY : KPI_EVENT_PAYMENT,
              (int64_t)(x >> 32) % 100000, nov + d * day + (int64_t)(x >> 40) % day);
     }
