@@ -295,14 +295,17 @@ run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int
     size_t i = 0, first = 0; /* first: the current period's first row here */
     uint64_t *cells = cur.cells;
     uint64_t start = cur.start, span = cur.span;
+    uint32_t slot0 = cur.slot0;
     /* Each row's word (offset from the period's cells) and hot entry are
      * computed once, PREFETCH rows ahead, when its line is fetched. */
     size_t ring_off[PREFETCH];
     uint32_t ring_hot[PREFETCH];
-    /* the periods left last, for rows in no time order: finding a period
-     * and its bounds from a time costs more than the row */
-    cursor recent[RECENT];
-    size_t nrecent = 0, oldest = 0;
+    /* the current period, at[ci], and those left last, for rows in no
+     * time order: finding a period and its bounds from a time costs more
+     * than the row (a move only changes ci: no cursor is copied) */
+    cursor at[RECENT + 1];
+    at[0] = cur;
+    size_t nat = 1, ci = 0, oldest = 0;
     for (size_t j = 0; j < n && j < PREFETCH; j++) {
         ring_hot[j] = hot[variant(event[j])];
         ring_off[j] = agent[j] * W + (ring_hot[j] & KPI__HOT_WORD);
@@ -310,21 +313,23 @@ run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int
     }
     for (; i < n; i++) {
         if (timed && KPI__UNLIKELY((uint64_t)time[i] - start >= span)) {
-            cursor left = cur;
-            left.made = false; /* it has rows now */
+            at[ci].made = false; /* it has rows now */
             size_t k = 0;
-            while (k < nrecent && (uint64_t)time[i] - recent[k].start >= recent[k].span)
+            while (k < nat && (k == ci || (uint64_t)time[i] - at[k].start >= at[k].span))
                 k++;
-            if (k < nrecent)
-                cur = recent[k];
-            else if ((st = cursor_move(m, time[i], &cur)) != KPI_OK)
-                goto out;
-            /* the one left takes the place of the one taken, else a free
-             * place, else the place of the one kept longest */
-            recent[k < nrecent ? k : nrecent < RECENT ? nrecent++ : oldest++ % RECENT] = left;
-            cells = cur.cells;
-            start = cur.start;
-            span = cur.span;
+            if (k == nat) { /* a free place, else that of the one kept longest */
+                k = nat > RECENT ? oldest++ % nat : nat;
+                cursor moved;
+                if ((st = cursor_move(m, time[i], &moved)) != KPI_OK)
+                    goto out;
+                at[k] = moved;
+                nat += k == nat;
+            }
+            ci = k;
+            cells = at[ci].cells;
+            start = at[ci].start;
+            span = at[ci].span;
+            slot0 = at[ci].slot0;
             first = i;
         }
         const uint32_t h = ring_hot[i % PREFETCH];
@@ -338,15 +343,15 @@ run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int
              * j adds it to the cells of its period when its turn comes) */
             const uint64_t *cj = cells;
             if (timed && KPI__UNLIKELY((uint64_t)time[j] - start >= span))
-                for (size_t k = 0; k < nrecent; k++)
-                    if ((uint64_t)time[j] - recent[k].start < recent[k].span)
-                        cj = recent[k].cells;
+                for (size_t k = 0; k < nat; k++)
+                    if ((uint64_t)time[j] - at[k].start < at[k].span)
+                        cj = at[k].cells;
             __builtin_prefetch(cj + off, 1);
             ring_hot[j % PREFETCH] = hj;
             ring_off[j % PREFETCH] = off;
         }
         if (stage) { /* a kind whose only op is an unfiltered quantile: staged without a branch */
-            stage->slot[stage->n] = (uint32_t)(cur.slot0 + agent[i] * (s->stores + s->sketches) +
+            stage->slot[stage->n] = (uint32_t)(slot0 + agent[i] * (s->stores + s->sketches) +
                                                s->desc[variant(event[i])].q1);
             stage->val[stage->n] = value[i];
             stage->n += (h & KPI__HOT_QONLY) != 0;
@@ -355,12 +360,12 @@ run_rows(kpi_metrics *m, const uint32_t *agent, const uint16_t *event, const int
             const kpi__evdesc *d = &s->desc[variant(event[i])];
             const size_t a = agent[i];
             st = apply_ops(s, s->ops + d->op_begin, s->ops + d->op_end, cells + a * W,
-                           cur.stores + a * s->stores, cur.slot0 + a * (s->stores + s->sketches),
-                           stage,
-                           cur.sketches + a * s->sketches, value[i]);
+                           at[ci].stores + a * s->stores,
+                           slot0 + a * (s->stores + s->sketches), stage,
+                           at[ci].sketches + a * s->sketches, value[i]);
             if (st != KPI_OK) {
                 if (i == first)
-                    cursor_undo(m, &cur);
+                    cursor_undo(m, &at[ci]);
                 goto out;
             }
         }
