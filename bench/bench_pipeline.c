@@ -12,7 +12,8 @@
  *   p90       0: nothing is sorted; each agent's exact p90 is selected in its
  *             unsorted response times when evaluate reads it
  *   evaluate  kpi_run: metrics read by the plan (the p90s too) -> scores ->
- *             ranks and percentile ranks -> tiers -> pay
+ *             ranks and percentile ranks -> tiers -> pay (the agents scored on
+ *             THREADS threads)
  * and prints them as one JSON object. OUT.csv gets one line per agent in
  * agent order: agent,score,outcome,rank,pct,tier,pay lines...,pay_total,p90
  * with decimals as integers of 10^-9 and money in fen, for compare.py to
@@ -115,6 +116,7 @@ int main(int argc, char **argv)
     check(kpi_metrics_new(&m, kpi_plan_metric_registry(plan), &mo), "metrics");
     check(kpi_agents_new(&agents), "agents");
     check(kpi_run_new(&run, plan), "run");
+    check(kpi_run_set_threads(run, threads), "run threads");
     for (uint32_t a = 0; a < nagents; a++) {
         char id[16];
         uint32_t index;

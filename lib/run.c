@@ -7,6 +7,7 @@
  * running") read the history; only the asked period keeps its scorecards,
  * tiers and pay slips.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,7 @@ struct kpi_run {
     kpi_payslip **slips;    /* per agent, or NULL */
     kpi_tiering **tierings; /* per plan tier */
     size_t *order;          /* rank order of agents */
+    unsigned threads;       /* kpi_run_set_threads(): 1..64 */
 };
 
 /* ---- building ------------------------------------------------------------ */
@@ -91,7 +93,19 @@ kpi_status kpi_run_new(kpi_run **out, const kpi_plan *plan)
     run->plan = plan;
     run->rubric = plan->rubric;
     run->target = SIZE_MAX;
+    run->threads = 1;
     *out = run;
+    return KPI_OK;
+}
+
+kpi_status kpi_run_set_threads(kpi_run *run, unsigned threads)
+{
+    kpi__error_reset();
+    if (!run)
+        return kpi__fail(KPI_EINVAL, "kpi_run_set_threads: run must not be NULL");
+    if (threads < 1 || threads > 64)
+        return kpi__fail(KPI_EINVAL, "kpi_run_set_threads: threads is %u; use 1 to 64", threads);
+    run->threads = threads;
     return KPI_OK;
 }
 
@@ -513,10 +527,11 @@ static kpi_status context_init(kpi_run *run, struct context *c)
     return KPI_OK;
 }
 
-/* Fills the scoring inputs of agent @a in period @p. */
-static kpi_status set_inputs(kpi_run *run, struct context *c, size_t p, size_t a)
+/* Fills @in with the scoring inputs of agent @a in period @p. */
+static kpi_status set_inputs(const kpi_run *run, const struct context *c, kpi_inputs *in, size_t p,
+                             size_t a)
 {
-    kpi_inputs_clear(c->inputs);
+    kpi_inputs_clear(in);
     for (size_t i = 0; i < c->ninputs; i++) {
         const char *name;
         kpi_rubric_input(run->rubric, i, &name, NULL, NULL);
@@ -527,9 +542,9 @@ static kpi_status set_inputs(kpi_run *run, struct context *c, size_t p, size_t a
                 st = kpi_metrics_value(run->metrics, c->metrics_agent[a], c->metrics_period[p],
                                        c->metric_of_input[i], &v);
             if (st == KPI_OK)
-                KPI__TRY(kpi_inputs_set_number(c->inputs, name, v));
+                KPI__TRY(kpi_inputs_set_number(in, name, v));
             else if (st == KPI_ENA)
-                KPI__TRY(kpi_inputs_set_na(c->inputs, name));
+                KPI__TRY(kpi_inputs_set_na(in, name));
             else
                 return st;
             continue;
@@ -538,10 +553,10 @@ static kpi_status set_inputs(kpi_run *run, struct context *c, size_t p, size_t a
         if (!g)
             continue;
         switch (g->kind) {
-        case KPI_INPUT_NUMBER: KPI__TRY(kpi_inputs_set_number(c->inputs, name, g->number)); break;
-        case KPI_INPUT_COUNT: KPI__TRY(kpi_inputs_set_count(c->inputs, name, g->count)); break;
-        case KPI_INPUT_GRADE: KPI__TRY(kpi_inputs_set_label(c->inputs, name, g->label)); break;
-        default: KPI__TRY(kpi_inputs_set_list(c->inputs, name, g->list, g->nlist)); break;
+        case KPI_INPUT_NUMBER: KPI__TRY(kpi_inputs_set_number(in, name, g->number)); break;
+        case KPI_INPUT_COUNT: KPI__TRY(kpi_inputs_set_count(in, name, g->count)); break;
+        case KPI_INPUT_GRADE: KPI__TRY(kpi_inputs_set_label(in, name, g->label)); break;
+        default: KPI__TRY(kpi_inputs_set_list(in, name, g->list, g->nlist)); break;
         }
     }
     return KPI_OK;
@@ -557,6 +572,96 @@ static kpi_status alloc_result(struct period_result *r, size_t n)
     return r->total && r->outcome && r->rank && r->team_rank && r->pct ? KPI_OK : KPI_ENOMEM;
 }
 
+/* A share of the agents of one period, scored by one thread. */
+struct score_share {
+    kpi_run *run;
+    const struct context *c;
+    size_t p, from, to;   /* agents [from, to) of period p */
+    kpi_inputs *inputs;   /* the share's own */
+    uint8_t *eligible;
+    uint32_t *team;
+    size_t failed;        /* the agent that failed, or to */
+    kpi_status st;
+    char message[512];    /* its error's message (errors are per thread) */
+};
+
+/* Scores the share's agents, stopping at the first that fails. */
+static void *score_agents(void *arg)
+{
+    struct score_share *sh = arg;
+    kpi_run *run = sh->run;
+    struct period_result *r = &run->results[sh->p];
+    sh->failed = sh->to;
+    sh->st = KPI_OK;
+    for (size_t a = sh->from; a < sh->to; a++) {
+        kpi_scorecard *card = NULL;
+        kpi_status st = set_inputs(run, sh->c, sh->inputs, sh->p, a);
+        if (st == KPI_OK)
+            st = kpi_rubric_score(&card, run->rubric, sh->inputs);
+        if (st != KPI_OK) {
+            snprintf(sh->message, sizeof sh->message, "%s", kpi_error_message(kpi_error_last()));
+            sh->st = st;
+            sh->failed = a;
+            break;
+        }
+        r->total[a] = kpi_scorecard_total(card);
+        r->outcome[a] = kpi_scorecard_outcome(card);
+        sh->eligible[a] = r->outcome[a] != KPI_OUTCOME_NOT_ASSESSED;
+        sh->team[a] = run->agents[a].team_index;
+        if (sh->p == run->target)
+            run->cards[a] = card;
+        else
+            kpi_scorecard_free(card);
+    }
+    return NULL;
+}
+
+/* Agents a scoring thread takes at least: fewer are not worth a thread. */
+#define SCORE_SHARE 512
+
+/*
+ * Scores every agent of period @p, on up to run->threads threads (shares
+ * of consecutive agents, the first on the calling thread), then ranks
+ * them. A failure is the first failing agent's, whatever the threads.
+ */
+static kpi_status score_all(kpi_run *run, const struct context *c, size_t p, uint8_t *eligible,
+                            uint32_t *team)
+{
+    const size_t n = run->nagents;
+    unsigned nshares = n / SCORE_SHARE > 1 ? (unsigned)(n / SCORE_SHARE) : 1;
+    nshares = nshares < run->threads ? nshares : run->threads;
+    struct score_share sh[64];
+    pthread_t tid[64];
+    bool started[64] = {false};
+    kpi_status st = KPI_OK;
+    unsigned t = 0;
+    for (; t < nshares; t++) {
+        sh[t] = (struct score_share){run, c, p, n * t / nshares, n * (t + 1) / nshares,
+                                     t ? NULL : c->inputs, eligible, team, 0, KPI_OK, ""};
+        if (t && (st = kpi_inputs_new(&sh[t].inputs)) != KPI_OK)
+            break;
+    }
+    for (unsigned u = 1; st == KPI_OK && u < nshares; u++)
+        started[u] = pthread_create(&tid[u], NULL, score_agents, &sh[u]) == 0;
+    if (st == KPI_OK)
+        score_agents(&sh[0]);
+    for (unsigned u = 1; st == KPI_OK && u < nshares; u++) {
+        if (started[u])
+            pthread_join(tid[u], NULL);
+        else
+            score_agents(&sh[u]); /* no thread to be had: here */
+    }
+    for (unsigned u = 0; st == KPI_OK && u < nshares; u++)
+        if (sh[u].st != KPI_OK) {
+            kpi__error_reset();
+            st = kpi__fail(sh[u].st, "agent %s, period %s: %s", run->agents[sh[u].failed].id,
+                           run->periods[p], sh[u].message);
+        }
+    for (unsigned u = 1; u < t; u++)
+        kpi_inputs_free(sh[u].inputs);
+    return st;
+}
+
 static kpi_status score_period(kpi_run *run, struct context *c, size_t p)
 {
     struct period_result *r = &run->results[p];
@@ -568,28 +673,7 @@ static kpi_status score_period(kpi_run *run, struct context *c, size_t p)
         kpi__free(team);
         return KPI_ENOMEM;
     }
-    kpi_status st = KPI_OK;
-    for (size_t a = 0; a < run->nagents && st == KPI_OK; a++) {
-        kpi_scorecard *card = NULL;
-        st = set_inputs(run, c, p, a);
-        if (st == KPI_OK)
-            st = kpi_rubric_score(&card, run->rubric, c->inputs);
-        if (st != KPI_OK) {
-            char msg[512];
-            snprintf(msg, sizeof msg, "%s", kpi_error_message(kpi_error_last()));
-            kpi__error_reset();
-            kpi__fail(st, "agent %s, period %s: %s", run->agents[a].id, run->periods[p], msg);
-            break;
-        }
-        r->total[a] = kpi_scorecard_total(card);
-        r->outcome[a] = kpi_scorecard_outcome(card);
-        eligible[a] = r->outcome[a] != KPI_OUTCOME_NOT_ASSESSED;
-        team[a] = run->agents[a].team_index;
-        if (p == run->target)
-            run->cards[a] = card;
-        else
-            kpi_scorecard_free(card);
-    }
+    kpi_status st = score_all(run, c, p, eligible, team);
     kpi_rank_options opt = KPI_RANK_OPTIONS_INIT;
     opt.eligible = eligible;
     if (st == KPI_OK)

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -210,6 +211,88 @@ static void test_sketch_feeding_a_score_is_linted(void **state)
     kpi_plan_free(plan);
 }
 
+/* kpi_run_set_threads(): 2 000 agents in two months, scored on one and on
+ * three threads, give the same rows and explanations; an invalid input
+ * fails with the first failing agent's message, whatever the threads. */
+static void test_threads(void **state)
+{
+    (void)state;
+    enum { N = 2000 };
+    kpi_plan *plan;
+    assert_int_equal(kpi_plan_load_buffer(&plan, plan_text, strlen(plan_text), "test.json", NULL),
+                     KPI_OK);
+    kpi_metrics_options o = KPI_METRICS_OPTIONS_INIT;
+    assert_int_equal(kpi_plan_metrics_options(plan, &o), KPI_OK);
+    kpi_metrics *m;
+    kpi_agents *agents;
+    assert_int_equal(kpi_metrics_new(&m, kpi_plan_metric_registry(plan), &o), KPI_OK);
+    assert_int_equal(kpi_agents_new(&agents), KPI_OK);
+    kpi_run *run[2];
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(kpi_run_new(&run[k], plan), KPI_OK);
+    for (uint32_t a = 0; a < N; a++) {
+        char id[16], team[8], grade[8];
+        snprintf(id, sizeof id, "A%04u", a);
+        snprintf(team, sizeof team, "T%u", a % 7);
+        uint32_t idx;
+        assert_int_equal(kpi_agents_add(agents, id, team, "centre", &idx), KPI_OK);
+        /* consults, orders and replies varying by agent, in August and September */
+        const uint16_t kinds[] = {KPI_EVENT_CONSULT, KPI_EVENT_ORDER, KPI_EVENT_REPLY};
+        const int counts[] = {10 + (int)(a % 7), (int)(a % 9), (int)(a * 7 % 11)};
+        for (int month = 0; month < 2; month++)
+            for (int k = 0; k < 3; k++)
+                add_events(&(struct fixture){NULL, m, agents, NULL}, idx, kinds[k],
+                           counts[k] - month, month ? SEP1_0030_BEIJING : AUG15_NOON_BEIJING);
+        snprintf(grade, sizeof grade, "%u", a * 13 % 31);
+        for (int k = 0; k < 2; k++) {
+            assert_int_equal(kpi_run_add_agent(run[k], id, NULL, team, "centre"), KPI_OK);
+            if (a % 10) /* every tenth has no grade: N/A, counted as zero */
+                assert_int_equal(kpi_run_set_input(run[k], id, "2026-09", "execution", grade),
+                                 KPI_OK);
+        }
+    }
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(kpi_run_set_metrics(run[k], m, agents), KPI_OK);
+    assert_int_equal(kpi_run_set_threads(run[1], 3), KPI_OK);
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(kpi_run_evaluate(run[k], NULL), KPI_OK);
+    assert_int_equal(kpi_run_count(run[0]), N);
+    assert_int_equal(kpi_run_count(run[1]), N);
+    static char a_text[4096], b_text[4096];
+    size_t passed = 0;
+    for (size_t i = 0; i < N; i++) {
+        kpi_run_row r0 = KPI_RUN_ROW_INIT, r1 = KPI_RUN_ROW_INIT;
+        assert_int_equal(kpi_run_row_get(run[0], i, &r0), KPI_OK);
+        assert_int_equal(kpi_run_row_get(run[1], i, &r1), KPI_OK);
+        assert_string_equal(r0.id, r1.id);
+        assert_true(r0.score == r1.score && r0.rank == r1.rank && r0.team_rank == r1.team_rank &&
+                    r0.pct == r1.pct);
+        assert_int_equal(r0.outcome, r1.outcome);
+        passed += r0.outcome == KPI_OUTCOME_PASS;
+        kpi_run_explain(run[0], r0.agent, a_text, sizeof a_text);
+        kpi_run_explain(run[1], r1.agent, b_text, sizeof b_text);
+        assert_string_equal(a_text, b_text);
+    }
+    assert_true(passed > N / 10 && passed < N - N / 10); /* scores that differ */
+    /* two invalid inputs (31 points of 30), in different threads' shares */
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(kpi_run_set_input(run[k], "A1700", "2026-09", "execution", "31"), KPI_OK);
+        assert_int_equal(kpi_run_set_input(run[k], "A0900", "2026-09", "execution", "31"), KPI_OK);
+        assert_int_equal(kpi_run_evaluate(run[k], NULL), KPI_EINPUT);
+        assert_non_null(strstr(kpi_error_message(kpi_error_last()), "agent A0900, period 2026-09"));
+        assert_int_equal(kpi_run_count(run[k]), 0);
+    }
+    assert_int_equal(kpi_run_set_threads(NULL, 2), KPI_EINVAL);
+    assert_int_equal(kpi_run_set_threads(run[0], 0), KPI_EINVAL);
+    assert_int_equal(kpi_run_set_threads(run[0], 65), KPI_EINVAL);
+    assert_non_null(strstr(kpi_error_message(kpi_error_last()), "threads is 65"));
+    for (int k = 0; k < 2; k++)
+        kpi_run_free(run[k]);
+    kpi_metrics_free(m);
+    kpi_agents_free(agents);
+    kpi_plan_free(plan);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -217,6 +300,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_history_period, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
         cmocka_unit_test(test_sketch_feeding_a_score_is_linted),
+        cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests_name("run", tests, NULL, NULL);
 }

@@ -9,7 +9,8 @@
  * merge and save their own metrics accumulators from the plan's shared
  * registry, each filling one of them on three threads of its own (lanes
  * sharing the exact quantiles' buffers). Every thread's results must
- * equal a single-threaded run's, status for status and byte for byte.
+ * equal a single-threaded run's, status for status and byte for byte. A
+ * kpi_run scoring its agents on three threads gives the rows of one.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -221,10 +222,72 @@ static void test_shared_plan_from_many_threads(void **unused)
     kpi_plan_free(plan);
 }
 
+/* A run of the plan scoring 1 600 agents on three threads (shares of the
+ * agents reading one accumulator at once) gives the rows of one thread. */
+static void test_run_scored_on_threads(void **unused)
+{
+    (void)unused;
+    enum { N = 1600 };
+    char path[1024];
+    snprintf(path, sizeof path, "%s/examples/plans/seed001-month-end.json", KPI_SOURCE_ROOT);
+    kpi_plan *plan = NULL;
+    assert_int_equal(kpi_plan_load_file(&plan, path, NULL), KPI_OK);
+    const kpi_metric_registry *reg = kpi_plan_metric_registry(plan);
+    kpi_metrics_options o = KPI_METRICS_OPTIONS_INIT;
+    assert_int_equal(kpi_plan_metrics_options(plan, &o), KPI_OK);
+    kpi_metrics *m;
+    kpi_agents *agents;
+    assert_int_equal(kpi_metrics_new(&m, reg, &o), KPI_OK);
+    assert_int_equal(kpi_agents_new(&agents), KPI_OK);
+    kpi_run *run[2];
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(kpi_run_new(&run[k], plan), KPI_OK);
+    uint16_t kinds[3];
+    assert_int_equal(kpi_metric_registry_event_find(reg, "consult", &kinds[0]), KPI_OK);
+    assert_int_equal(kpi_metric_registry_event_find(reg, "payment", &kinds[1]), KPI_OK);
+    assert_int_equal(kpi_metric_registry_event_find(reg, "reply", &kinds[2]), KPI_OK);
+    for (uint32_t a = 0; a < N; a++) {
+        char id[16];
+        snprintf(id, sizeof id, "B%04u", a);
+        uint32_t idx;
+        assert_int_equal(kpi_agents_add(agents, id, "T", "C", &idx), KPI_OK);
+        for (int k = 0; k < 2; k++) {
+            assert_int_equal(kpi_run_add_agent(run[k], id, NULL, "T", "C"), KPI_OK);
+            assert_int_equal(kpi_run_set_field(run[k], id, "post_salary", 300000), KPI_OK);
+        }
+        for (uint32_t e = 0; e < 3 + a % 9; e++) {
+            uint16_t ev = kinds[e % 3];
+            int64_t v = (int64_t)(a * 97 + e * 31) % 5000 + 1;
+            int64_t t = INT64_C(1767196800000) + (int64_t)e * INT64_C(3600000);
+            assert_int_equal(kpi_metrics_add_batch(m, &idx, &ev, &v, &t, 1), KPI_OK);
+        }
+    }
+    assert_int_equal(kpi_run_set_threads(run[1], 3), KPI_OK);
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(kpi_run_set_metrics(run[k], m, agents), KPI_OK);
+        kpi_status st = kpi_run_evaluate(run[k], NULL);
+        if (st != KPI_OK)
+            fail_msg("evaluate: %s", kpi_error_text(kpi_error_last()));
+    }
+    for (size_t i = 0; i < N; i++) {
+        kpi_run_row r0 = KPI_RUN_ROW_INIT, r1 = KPI_RUN_ROW_INIT;
+        assert_int_equal(kpi_run_row_get(run[0], i, &r0), KPI_OK);
+        assert_int_equal(kpi_run_row_get(run[1], i, &r1), KPI_OK);
+        assert_string_equal(r0.id, r1.id);
+        assert_true(r0.score == r1.score && r0.rank == r1.rank && r0.pay == r1.pay);
+    }
+    for (int k = 0; k < 2; k++)
+        kpi_run_free(run[k]);
+    kpi_metrics_free(m);
+    kpi_agents_free(agents);
+    kpi_plan_free(plan);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shared_plan_from_many_threads),
+        cmocka_unit_test(test_run_scored_on_threads),
     };
     return cmocka_run_group_tests_name("tsan", tests, NULL, NULL);
 }

@@ -283,7 +283,9 @@ int load_run(const run_inputs *in, const char *name, loaded *l)
     }
     if (rc != EXIT_OK)
         return rc;
-    if (kpi_run_evaluate(l->run, in->period) != KPI_OK)
+    /* the agents are scored on as many threads as the events were parsed on */
+    if (kpi_run_set_threads(l->run, in->threads ? in->threads : 2) != KPI_OK ||
+        kpi_run_evaluate(l->run, in->period) != KPI_OK)
         return report_kpi_error(NULL);
     l->period = kpi_run_evaluated_period(l->run);
     return EXIT_OK;

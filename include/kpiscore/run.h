@@ -84,6 +84,19 @@ KPI_API kpi_status kpi_run_set_input(kpi_run *run, const char *agent_id, const c
                                      const char *input, const char *text);
 
 /**
+ * Lets kpi_run_evaluate() score the agents on up to @p threads threads
+ * (pthreads; 1, the default, scores on the calling thread): each thread
+ * reads its share of the agents' inputs from the metrics (selecting their
+ * exact quantiles) and builds their scorecards; ranks, tiers and pay
+ * follow on the calling thread. The results do not depend on the count.
+ * Fewer threads run when the agents are few (512 at least a thread).
+ *
+ * @return KPI_OK; KPI_EINVAL (NULL @p run, @p threads outside 1..64).
+ * @since 1.0
+ */
+KPI_API kpi_status kpi_run_set_threads(kpi_run *run, unsigned threads);
+
+/**
  * Evaluates period @p period (NULL: the latest the run knows): scores every agent in every period up to it
  * (multi-period tiers and streaks need the history), ranks, tiers and pays.
  * Replaces the results of an earlier evaluation.

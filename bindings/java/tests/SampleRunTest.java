@@ -108,8 +108,15 @@ public class SampleRunTest {
         }
         run.addAgent("A", "甲", null, null);
         run.setInput("A", "2026-09", "x", "7");
+        run.setThreads(2);                 // one agent: scored on one thread all the same
         run.evaluate("2026-09");
         assertEquals(new BigDecimal("7"), run.rows().get(0).score);
+        try {
+            run.setThreads(0);
+            fail("no exception");
+        } catch (KpiException e) {
+            assertEquals(capiConstants.KPI_EINVAL, e.getCode());
+        }
         try {
             run.addAgent("A", "甲", null, null);
             fail("no exception");

@@ -98,12 +98,15 @@ class Run(Owner):
         of numbers. ParseError points into the text."""
         _capi.kpi_run_set_input(self._ptr, agent_id, period, input_name, _text(value))
 
-    def evaluate(self, period=None):
-        """Scores, ranks, tiers and pays ``period`` (None: the latest).
-        Earlier results (scorecards, pay slips handed out) become invalid."""
+    def evaluate(self, period=None, threads=1):
+        """Scores, ranks, tiers and pays ``period`` (None: the latest),
+        scoring the agents on up to ``threads`` threads (1..64; the results
+        are the same). Earlier results (scorecards, pay slips handed out)
+        become invalid."""
         for parent in (self.plan, self.metrics, self.agents):
             if parent is not None and parent.closed:
                 raise ValueError(f"the run's {type(parent).__name__} was closed; it must outlive the run")
+        _capi.kpi_run_set_threads(self._ptr, threads)
         self._generation += 1
         _capi.kpi_run_evaluate(self._ptr, period)
         return self

@@ -144,6 +144,12 @@ def test_run_rows_scorecards_and_explanations(sample_run, cli_csv):
     assert (tiers["季度评优"].label, tiers["季度评优"].reason) == ("最佳客服", "quota")
     assert [p for p, _ in run.plan.pay_items] == ["post_salary", "commission", "pool", "streak", "fines"]
     assert run.scorecard(top.agent).total == card.total  # by index too
+    # scored on two threads: the same rows (24 agents take one thread)
+    before = [(r.id, r.score, r.rank, r.pay) for r in rows]
+    assert [(r.id, r.score, r.rank, r.pay) for r in run.evaluate(threads=2).rows] == before
+    with pytest.raises(kpiscore.InvalidArgumentError, match="threads is 0"):
+        run.evaluate(threads=0)
+    card = run.scorecard("A020")
     # history: an earlier period, and the cards handed out before are invalid now
     run.evaluate("2026-07")
     with pytest.raises(ValueError, match="re-evaluated"):

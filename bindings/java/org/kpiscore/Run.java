@@ -84,6 +84,9 @@ public final class Run extends NativeObject {
     /** Evaluates a period (null: the latest). */
     public void evaluate(String period) { capi.kpi_run_evaluate(ptr(), period); }
 
+    /** Scores the agents of later evaluations on up to {@code threads} threads (1..64; same results). */
+    public void setThreads(int threads) { capi.kpi_run_set_threads(ptr(), threads); }
+
     /** The evaluated period, or null. */
     public String period() { return capi.kpi_run_evaluated_period(ptr()); }
 
