@@ -109,4 +109,15 @@ int64_t kpi__pow10(int n);
 /* Number of UTF-8 code points in the first @bytes bytes of @s. */
 long kpi__utf8_count(const char *s, size_t bytes);
 
+/* ---- threads (parallel.c) --------------------------------------------- */
+
+/* The most items kpi__parallel() takes: the 64 threads the API allows. */
+#define KPI__PARALLEL_MAX 64
+
+/* Runs @fn on each of the @n (<= KPI__PARALLEL_MAX) items of @size bytes
+ * at @items: the first in the calling thread, the others on threads of
+ * their own (in the calling thread, in turn, when one cannot be had).
+ * Returns when all are done. */
+void kpi__parallel(void *items, size_t size, unsigned n, void *(*fn)(void *));
+
 #endif /* KPISCORE_INTERNAL_H */

@@ -3,7 +3,6 @@
  * time) from caller-owned arrays into the cells, and the same split over
  * threads with per-thread accumulators merged at the end.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -755,23 +754,6 @@ static void *lane_rows(void *arg)
     return NULL;
 }
 
-/* Runs @fn on every lane, the first in the calling thread; a lane whose
- * thread cannot be had runs there too. */
-static void lanes_run(lane *lanes, unsigned nlanes, void *(*fn)(void *))
-{
-    pthread_t tid[64];
-    bool started[64] = {false};
-    for (unsigned t = 1; t < nlanes; t++)
-        started[t] = pthread_create(&tid[t], NULL, fn, &lanes[t]) == 0;
-    fn(&lanes[0]);
-    for (unsigned t = 1; t < nlanes; t++) {
-        if (started[t])
-            pthread_join(tid[t], NULL);
-        else
-            fn(&lanes[t]);
-    }
-}
-
 /*
  * Reserves room in every store of the window's period *pc for what the
  * lanes counted, and sets each lane's next slots: its values go after the
@@ -903,7 +885,7 @@ static kpi_status run_window(kpi_metrics *m, kpi_metrics *const *helpers, unsign
         lanes[0].end = *end;
     } else if (st == KPI_OK) {
         const size_t nstores = m->agents * (s->stores + s->sketches);
-        lanes_run(lanes, nlanes, lane_count);
+        kpi__parallel(lanes, sizeof *lanes, nlanes, lane_count);
         for (unsigned t = 0; t < nlanes; t++) /* a lane cut short ends the window */
             if (lanes[t].end < from + (*end - from) * (t + 1) / nlanes) {
                 *end = lanes[t].end;
@@ -922,7 +904,7 @@ static kpi_status run_window(kpi_metrics *m, kpi_metrics *const *helpers, unsign
     }
     lanes[0].cur = pc;
     lanes[0].cur.made = false; /* rows cannot fail here */
-    lanes_run(lanes, nlanes, lane_rows);
+    kpi__parallel(lanes, sizeof *lanes, nlanes, lane_rows);
     lanes_settle(lanes, nlanes, &pc, m->agents, tmp);
     return KPI_OK;
 }
@@ -1256,8 +1238,6 @@ kpi_status kpi_metrics_add_batch_threads(kpi_metrics *m, const uint32_t *agent,
         return settle_agents(m, before, agent, n, add_lanes(m, agent, event, value, time_ms, n,
                                                            threads));
     slice sl[64];
-    pthread_t tid[64];
-    bool started[64] = {false};
     memset(sl, 0, sizeof sl);
     for (unsigned t = 0; t < threads; t++) {
         size_t a = n * t / threads, b = n * (t + 1) / threads;
@@ -1266,16 +1246,8 @@ kpi_status kpi_metrics_add_batch_threads(kpi_metrics *m, const uint32_t *agent,
         if (t > 0 && (st = kpi__metrics_new_like(m, m->agents, &sl[t].m)) != KPI_OK)
             break;
     }
-    for (unsigned t = 1; st == KPI_OK && t < threads; t++)
-        started[t] = pthread_create(&tid[t], NULL, slice_run, &sl[t]) == 0;
     if (st == KPI_OK)
-        slice_run(&sl[0]);
-    for (unsigned t = 1; st == KPI_OK && t < threads; t++) {
-        if (started[t])
-            pthread_join(tid[t], NULL);
-        else
-            slice_run(&sl[t]); /* no thread to be had: do it here */
-    }
+        kpi__parallel(sl, sizeof *sl, threads, slice_run);
     /*
      * The rows before the first failing slice's offset are all in once the
      * slices up to it (its own prefix included) are merged, in order; a

@@ -7,7 +7,6 @@
  * running") read the history; only the asked period keeps its scorecards,
  * tiers and pay slips.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -630,9 +629,7 @@ static kpi_status score_all(kpi_run *run, const struct context *c, size_t p, uin
     const size_t n = run->nagents;
     unsigned nshares = n / SCORE_SHARE > 1 ? (unsigned)(n / SCORE_SHARE) : 1;
     nshares = nshares < run->threads ? nshares : run->threads;
-    struct score_share sh[64];
-    pthread_t tid[64];
-    bool started[64] = {false};
+    struct score_share sh[KPI__PARALLEL_MAX];
     kpi_status st = KPI_OK;
     unsigned t = 0;
     for (; t < nshares; t++) {
@@ -641,16 +638,8 @@ static kpi_status score_all(kpi_run *run, const struct context *c, size_t p, uin
         if (t && (st = kpi_inputs_new(&sh[t].inputs)) != KPI_OK)
             break;
     }
-    for (unsigned u = 1; st == KPI_OK && u < nshares; u++)
-        started[u] = pthread_create(&tid[u], NULL, score_agents, &sh[u]) == 0;
     if (st == KPI_OK)
-        score_agents(&sh[0]);
-    for (unsigned u = 1; st == KPI_OK && u < nshares; u++) {
-        if (started[u])
-            pthread_join(tid[u], NULL);
-        else
-            score_agents(&sh[u]); /* no thread to be had: here */
-    }
+        kpi__parallel(sh, sizeof *sh, nshares, score_agents);
     for (unsigned u = 0; st == KPI_OK && u < nshares; u++)
         if (sh[u].st != KPI_OK) {
             kpi__error_reset();
