@@ -625,20 +625,12 @@ static size_t short_runs(const kpi_metrics *m, const int64_t *time, size_t from,
     return i - from;
 }
 
-/*
- * One worker of a staged window: a share of its rows, counted, staged and
- * moved into the room reserved for them by their own stage. The first
- * lane adds its rows' cells to the caller's accumulator, the others to a
- * helper's (added to the caller's once the batch is done), while all move
- * their values into the caller's stores: each lane's values go after the
- * values of the lanes before it, so every buffer holds its values in row
- * order, as one lane would leave them.
- */
 /* Most periods a chunk of interleaved rows may hold (each takes a slice
  * of counts and next slots as large as the lane's). */
 #define INTERLEAVE_MAX 16
 
-/* A lane's room for chunks of interleaved rows (run_interleaved()). */
+/* Room for chunks of interleaved rows (run_interleaved()), made when
+ * first needed. */
 typedef struct {
     uint32_t *agent;
     uint16_t *event;
@@ -651,10 +643,18 @@ typedef struct {
     size_t most;           /* periods a chunk may hold */
 } interleave;
 
+/*
+ * One worker of a staged window: a share of its rows, counted, staged and
+ * moved into the room reserved for them by their own stage. The first
+ * lane adds its rows' cells to the caller's accumulator, the others to a
+ * helper's (added to the caller's once the batch is done), while all move
+ * their values into the caller's stores: each lane's values go after the
+ * values of the lanes before it, so every buffer holds its values in row
+ * order, as one lane would leave them.
+ */
 typedef struct {
     kpi_metrics *m;      /* whose cells the lane's rows add to */
     qstage q;
-    interleave iv;       /* the first lane's only, made when first needed */
     cursor cur;          /* the window's period in m */
     const cursor *pc;    /* the window's period in the caller's accumulator */
     const uint32_t *agent;
@@ -675,21 +675,14 @@ static void interleave_free(interleave *iv)
     memset(iv, 0, sizeof *iv);
 }
 
-static void lane_free(lane *l)
-{
-    qstage_free(&l->q);
-    interleave_free(&l->iv);
-}
-
 /*
- * Whether the first lane has room for interleaved chunks of up to @rows
- * rows over @nstores stores (made when first needed: as many periods a
- * chunk as fit 4 Mi counts, their slots within 32 bits). False when it
- * cannot have it: such rows then go the direct way.
+ * Whether @iv has room for interleaved chunks of up to @rows rows over
+ * @nstores stores (made when first needed: as many periods a chunk as fit
+ * 4 Mi counts, their slots within 32 bits). False when it cannot have it:
+ * such rows then go the direct way.
  */
-static bool interleave_ready(lane *l, size_t rows, size_t nstores)
+static bool interleave_ready(interleave *iv, size_t rows, size_t nstores)
 {
-    interleave *iv = &l->iv;
     if (iv->agent)
         return true;
     const size_t most = ((size_t)1 << 22) / (nstores ? nstores : 1);
@@ -716,7 +709,6 @@ static bool lanes_alloc(lane *lanes, unsigned nlanes, size_t rows, size_t most, 
     unsigned t = 0;
     for (; ok && t < nlanes; t++) {
         qstage *q = &lanes[t].q;
-        memset(&lanes[t].iv, 0, sizeof lanes[t].iv);
         *q = (qstage){kpi__malloc(rows * most * sizeof *q->slot),
                       kpi__malloc(rows * most * sizeof *q->val), 0, rows * most,
                       kpi__malloc(nstores * sizeof *q->incoming),
@@ -724,7 +716,7 @@ static bool lanes_alloc(lane *lanes, unsigned nlanes, size_t rows, size_t most, 
         ok = q->slot && q->val && q->incoming && q->next;
     }
     while (!ok && t > 0)
-        lane_free(&lanes[--t]);
+        qstage_free(&lanes[--t].q);
     return ok;
 }
 
@@ -938,14 +930,13 @@ static void add_helper_cells(kpi_metrics *m, kpi_metrics *const *helpers, unsign
  * row of one too many, and one shorter than @least rows, or whose rows
  * would fill a store, goes the direct way.
  */
-static kpi_status run_interleaved(kpi_metrics *m, lane *l, const uint32_t *agent,
+static kpi_status run_interleaved(kpi_metrics *m, lane *l, interleave *iv, const uint32_t *agent,
                                   const uint16_t *event, const int64_t *value,
                                   const int64_t *time, size_t n, size_t least, kpi__scratch *tmp,
                                   size_t *done)
 {
     const kpi__schema *s = m->s;
     const size_t ns = m->agents * (s->stores + s->sketches);
-    interleave *iv = &l->iv;
     l->m = m; /* the first lane adds to the caller's accumulator */
     size_t c0 = 0;
     kpi_status st = KPI_OK;
@@ -1055,6 +1046,7 @@ static kpi_status run_staged(kpi_metrics *m, kpi_metrics *const *helpers, unsign
     const size_t rows = n < QCHUNK ? n : QCHUNK, most = s->most_nq ? s->most_nq : 1;
     const size_t nstores = m->agents * (s->stores + s->sketches);
     lane lanes[64];
+    interleave iv = {0}; /* for rows in no time order, the first lane's */
     const bool allocated = lanes_alloc(lanes, nhelpers + 1, rows, most, nstores);
     kpi_status st = allocated ? KPI_OK : KPI_ENOMEM;
     kpi__scratch tmp = {NULL, 0}; /* for stores settle compacts */
@@ -1066,8 +1058,8 @@ static kpi_status run_staged(kpi_metrics *m, kpi_metrics *const *helpers, unsign
     while (st == KPI_OK && i < n) {
         const size_t mixed = timed ? short_runs(m, time, i, n, short_run) : 0;
         size_t did = 0;
-        if (mixed && interleave_ready(&lanes[0], rows, nstores))
-            st = run_interleaved(m, &lanes[0], agent + i, event + i, value + i, time + i, mixed,
+        if (mixed && interleave_ready(&iv, rows, nstores))
+            st = run_interleaved(m, &lanes[0], &iv, agent + i, event + i, value + i, time + i, mixed,
                                  short_run, &tmp, &did);
         else if (mixed)
             st = run_span(m, agent + i, event + i, value + i, time + i, mixed, &did);
@@ -1077,7 +1069,8 @@ static kpi_status run_staged(kpi_metrics *m, kpi_metrics *const *helpers, unsign
         i = mixed ? i + did : st == KPI_OK ? did : i;
     }
     for (unsigned t = 0; allocated && t <= nhelpers; t++)
-        lane_free(&lanes[t]);
+        qstage_free(&lanes[t].q);
+    interleave_free(&iv);
     add_helper_cells(m, helpers, nhelpers);
     kpi__free(tmp.v);
     *done = i;
@@ -1229,8 +1222,9 @@ kpi_status kpi_metrics_add_batch_threads(kpi_metrics *m, const uint32_t *agent,
     st = check_batch(m, agent, event, n);
     if (st != KPI_OK)
         return st;
-    if (threads > n / thread_rows(m)) /* small batches are not worth a thread */
-        threads = n / thread_rows(m) > 1 ? (unsigned)(n / thread_rows(m)) : 1;
+    const size_t worth = n / thread_rows(m); /* small batches are not worth a thread */
+    if (threads > worth)
+        threads = worth > 1 ? (unsigned)worth : 1;
     if (threads == 1)
         return settle_agents(m, before, agent, n,
                              run_batch(m, NULL, 0, agent, event, value, time_ms, n));

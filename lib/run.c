@@ -620,8 +620,8 @@ static void *score_agents(void *arg)
 
 /*
  * Scores every agent of period @p, on up to run->threads threads (shares
- * of consecutive agents, the first on the calling thread), then ranks
- * them. A failure is the first failing agent's, whatever the threads.
+ * of consecutive agents, the first on the calling thread). A failure is
+ * the first failing agent's, whatever the threads.
  */
 static kpi_status score_all(kpi_run *run, const struct context *c, size_t p, uint8_t *eligible,
                             uint32_t *team)
